@@ -1,0 +1,56 @@
+/**
+ * The invocation's hold on one checkpoint. Every write goes through here, so each is
+ * conditional on the version we last wrote and on our ownership: the checkpoint can
+ * only move forward, and only by its lease holder.
+ */
+import type { Checkpoint } from './checkpoint.js';
+import type { CheckpointStore, Clock } from './ports.js';
+
+export class Lease {
+  private version: number | undefined;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    readonly owner: string,
+    private readonly clock: Clock,
+    /** How long a claim or renewal holds: the invocation's remaining time plus slack. */
+    private readonly durationMs: () => number,
+  ) {}
+
+  /** Claims the checkpoint as read (`stored.version`), writing `next` with our lease. */
+  async claim(next: Checkpoint): Promise<Checkpoint> {
+    const nowMs = this.clock.nowMs();
+    const written = { ...next, lease: { owner: this.owner, expiresAtMs: nowMs + this.durationMs() }, version: next.version + 1 };
+    await this.store.claim(written, next.version, nowMs);
+    this.version = written.version;
+    return written;
+  }
+
+  /** Claims and finishes in one write: for runs that found nothing to land. */
+  async claimReleased(next: Checkpoint): Promise<Checkpoint> {
+    const written = { ...next, lease: undefined, version: next.version + 1 };
+    await this.store.claim(written, next.version, this.clock.nowMs());
+    this.version = undefined;
+    return written;
+  }
+
+  /** Saves progress and renews the lease. */
+  async save(next: Checkpoint): Promise<Checkpoint> {
+    return this.write({ ...next, lease: { owner: this.owner, expiresAtMs: this.clock.nowMs() + this.durationMs() } });
+  }
+
+  /** Saves and lets go: the next tick or continuation may claim at once. */
+  async release(next: Checkpoint): Promise<Checkpoint> {
+    const written = await this.write({ ...next, lease: undefined });
+    this.version = undefined;
+    return written;
+  }
+
+  private async write(next: Checkpoint): Promise<Checkpoint> {
+    if (this.version === undefined) throw new Error(`no lease held on ${next.source}/${next.collection}`);
+    const written = { ...next, version: this.version + 1 };
+    await this.store.save(written, this.owner);
+    this.version = written.version;
+    return written;
+  }
+}

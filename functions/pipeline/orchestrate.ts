@@ -1,0 +1,111 @@
+/**
+ * The two entry points of the core: a tick runs every enabled collection of every source
+ * in one invocation; a continuation carries on one collection whose run ran out of time.
+ */
+import type { PageSource } from '../conveyour/types.js';
+import { Budget } from './budget.js';
+import type { Catalog } from './messages.js';
+import type { CheckpointStore, Clock, ContinuationMessage, ContinuationQueue, Log, ObjectSink } from './ports.js';
+import { runCollection, type RunPolicy, type RunResult } from './runCollection.js';
+
+export interface SourceRuntime {
+  name: string;
+  collections: readonly string[];
+  pages: PageSource;
+}
+
+export interface PipelinePolicy extends RunPolicy {
+  /** Collections paged at once within one invocation. */
+  collectionConcurrency: number;
+  /** Continuations per chain before leaving the rest to the next tick (Lambda stops chains at 16). */
+  maxHops: number;
+  safetyMarginMs: number;
+  initialStepEstimateMs: number;
+}
+
+export interface PipelineDeps {
+  store: CheckpointStore;
+  sink: ObjectSink;
+  queue: ContinuationQueue;
+  clock: Clock;
+  log: Log;
+  policy: PipelinePolicy;
+  /** The invocation's remaining time (Lambda's context.getRemainingTimeInMillis). */
+  remainingMs: () => number;
+  /** Unique per invocation. */
+  owner: string;
+  newRunId: () => string;
+}
+
+export interface InvocationResult {
+  runs: RunResult[];
+  continuations: number;
+  failures: RunResult[];
+}
+
+export function catalogOf(sources: readonly SourceRuntime[]): Catalog {
+  return new Map(sources.map((source) => [source.name, source.collections]));
+}
+
+/** Runs every (source, collection), a few at a time, and enqueues a continuation for each that ran out of time. */
+export async function runTick(sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
+  const work = sources.flatMap((source) => source.collections.map((collection) => ({ source, collection })));
+  const runs = await mapLimited(work, deps.policy.collectionConcurrency, ({ source, collection }) =>
+    runCollection({ source: source.name, collection }, 'tick', runDeps(source, deps)),
+  );
+  let continuations = 0;
+  for (const run of runs) {
+    if (run.status === 'budget-spent' && (await continueLater(run, 1, deps))) continuations += 1;
+  }
+  return { runs, continuations, failures: runs.filter((run) => run.status === 'failed') };
+}
+
+/** Carries on one collection; enqueues the next hop while under the cap. */
+export async function runContinuation(message: ContinuationMessage, sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
+  const source = sources.find((candidate) => candidate.name === message.source);
+  if (!source) throw new Error(`unknown source '${message.source}'`);
+  const run = await runCollection({ source: source.name, collection: message.collection }, 'continue', runDeps(source, deps));
+  const continued = run.status === 'budget-spent' && (await continueLater(run, message.hop + 1, deps));
+  return { runs: [run], continuations: continued ? 1 : 0, failures: run.status === 'failed' ? [run] : [] };
+}
+
+async function continueLater(run: RunResult, hop: number, deps: PipelineDeps): Promise<boolean> {
+  if (hop > deps.policy.maxHops) {
+    // Not an error: the in-flight cursor is in the checkpoint and the next tick (a new chain) resumes it.
+    deps.log.info('continuation hop cap reached; the next tick resumes', { ...run.key, runId: run.runId, hop });
+    return false;
+  }
+  await deps.queue.send({ source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop });
+  return true;
+}
+
+function runDeps(source: SourceRuntime, deps: PipelineDeps) {
+  return {
+    source: source.pages,
+    store: deps.store,
+    sink: deps.sink,
+    clock: deps.clock,
+    log: deps.log,
+    owner: deps.owner,
+    newRunId: deps.newRunId,
+    policy: deps.policy,
+    budget: new Budget({
+      remainingMs: deps.remainingMs,
+      safetyMarginMs: deps.policy.safetyMarginMs,
+      initialStepEstimateMs: deps.policy.initialStepEstimateMs,
+    }),
+  };
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

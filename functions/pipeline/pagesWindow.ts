@@ -1,0 +1,96 @@
+/** Ordinary collections: page one window's query and land it, page by page. */
+import { CursorExpiredError } from '../conveyour/errors.js';
+import type { Page, QuerySpec } from '../conveyour/types.js';
+import { afterFlush, type Checkpoint } from './checkpoint.js';
+import { encodeLandingObjects, pageRange } from './landing.js';
+import type { Lease } from './lease.js';
+import type { RunDeps } from './runCollection.js';
+import type { Totals, WindowEnd } from './window.js';
+
+/**
+ * Pages the current window's query from its checkpointed cursor. The next page is requested
+ * before the current one is written (prefetch depth 1), but only when the budget allows a
+ * whole further step, so every page fetched is also landed.
+ */
+export async function pageWindow(
+  start: Checkpoint,
+  deps: RunDeps,
+  lease: Lease,
+  totals: Totals,
+  peeked: { iterator: AsyncIterator<Page>; first: IteratorResult<Page> } | undefined,
+): Promise<WindowEnd> {
+  let cp = start;
+  const inFlight = cp.inFlight!;
+  if (inFlight.query && !inFlight.query.next) return { kind: 'exhausted', checkpoint: cp };
+  const iterator = peeked?.iterator ?? deps.source.pages(specOf(cp), inFlight.query?.next ? { resume: inFlight.query.next } : {})[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<Page>> | undefined = peeked ? Promise.resolve(peeked.first) : iterator.next();
+  let buffer: Page[] = [];
+  let bufferBytes = 0;
+  try {
+    while (pending) {
+      const stepStarted = deps.clock.nowMs();
+      const next: IteratorResult<Page> = await pending;
+      if (next.done) break;
+      const page: Page = next.value;
+      pending = page.nextCursor && deps.budget.allowsAnotherStep() ? iterator.next() : undefined;
+      buffer.push(page);
+      bufferBytes += page.byteLength;
+      if (bufferBytes >= deps.policy.flushBytes || !page.nextCursor || !pending) {
+        cp = await flush(cp, buffer, deps, lease, totals);
+        buffer = [];
+        bufferBytes = 0;
+      }
+      deps.budget.observe(deps.clock.nowMs() - stepStarted);
+      if (!page.nextCursor) return { kind: 'exhausted', checkpoint: cp };
+    }
+    if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals);
+    return { kind: 'budget-spent', checkpoint: cp };
+  } catch (error) {
+    if (error instanceof CursorExpiredError) {
+      // Pages already landed stay: they are true versions. The window is read again under new keys.
+      if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals);
+      return { kind: 'cursor-expired', checkpoint: cp };
+    }
+    throw error;
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease, totals: Totals): Promise<Checkpoint> {
+  const inFlight = cp.inFlight!;
+  const first = pages[0]!;
+  const last = pages[pages.length - 1]!;
+  const records = pages.flatMap((page) => page.records);
+  const objects = encodeLandingObjects(
+    {
+      prefix: deps.policy.prefix,
+      source: cp.source,
+      collection: cp.collection,
+      window: inFlight.window,
+      generation: inFlight.generation,
+      range: pageRange(first.sequence, last.sequence),
+      queryId: last.queryId,
+    },
+    records,
+  );
+  await Promise.all(objects.map((object) => deps.sink.put(object)));
+  const bytes = objects.reduce((sum, object) => sum + object.body.length, 0);
+  const flushed = {
+    queryId: last.queryId,
+    next: last.nextCursor ? { queryId: last.queryId, cursor: last.nextCursor, sequence: last.sequence + 1 } : undefined,
+    pages: pages.length,
+    records: records.length,
+    files: objects.length,
+    bytes,
+  };
+  totals.records += flushed.records;
+  totals.pages += flushed.pages;
+  totals.files += flushed.files;
+  totals.bytes += flushed.bytes;
+  return lease.save(afterFlush(cp, flushed, deps.clock.nowMs()));
+}
+
+export function specOf(cp: Checkpoint): QuerySpec {
+  return { collection: cp.collection, window: cp.inFlight!.window };
+}

@@ -1,0 +1,207 @@
+/**
+ * One invocation's work on one (source, collection): claim the lease, page the window's
+ * cursor while the budget lasts, land each batch in S3, then move the checkpoint past it.
+ *
+ * Order of effects, the whole of the safety argument:
+ *   fetch page(s) -> PUT objects -> conditional checkpoint write
+ * A crash between any two leaves the checkpoint behind the data, never ahead: the next run
+ * re-reads from the checkpoint and rewrites the same keys.
+ */
+import { TRANSCRIPTS } from '../conveyour/collections.js';
+import { StalledCursorError } from '../conveyour/errors.js';
+import type { Page, PageSource } from '../conveyour/types.js';
+import type { Budget } from './budget.js';
+import {
+  afterCursorExpired,
+  afterWindowExhausted,
+  matchedInWindow,
+  beginRun,
+  emptyCheckpoint,
+  recordError,
+  shouldPersistIdleAdvance,
+  type Checkpoint,
+  type CheckpointKey,
+  type WindowPolicy,
+} from './checkpoint.js';
+import { LeaseHeldError, LeaseLostError } from './errors.js';
+import { Lease } from './lease.js';
+import { pageWindow, specOf } from './pagesWindow.js';
+import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
+import { pageTranscriptsWindow } from './transcriptsWindow.js';
+import type { Totals } from './window.js';
+
+export interface RunPolicy extends WindowPolicy {
+  prefix: string;
+  /** Pages are merged into one object per dt until this many uncompressed bytes. */
+  flushBytes: number;
+  /** An idle collection writes its checkpoint at most this often. */
+  idleCheckpointMs: number;
+  /** Added to the invocation's remaining time to form the lease: covers clock skew. */
+  leaseSlackMs: number;
+  /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
+  transcriptConcurrency: number;
+}
+
+export interface RunDeps {
+  source: PageSource;
+  store: CheckpointStore;
+  sink: ObjectSink;
+  clock: Clock;
+  budget: Budget;
+  log: Log;
+  /** Unique per invocation: the lease owner. */
+  owner: string;
+  newRunId: () => string;
+  policy: RunPolicy;
+}
+
+export type RunStatus =
+  | 'caught-up' // the run's target range landed; the watermark moved
+  | 'idle' // nothing new; the checkpoint may not even have been written
+  | 'budget-spent' // progress saved; a continuation should carry on
+  | 'lease-held' // another invocation is working on it
+  | 'lease-lost' // our lease was taken over mid-run; we stopped without writing
+  | 'no-work' // a continuation found nothing in flight
+  | 'failed';
+
+export interface RunResult {
+  key: CheckpointKey;
+  status: RunStatus;
+  runId: string | undefined;
+  records: number;
+  pages: number;
+  files: number;
+  bytes: number;
+  splits: number;
+  cursorRestarts: number;
+  watermark: number | undefined;
+  error?: { code: string; message: string };
+}
+
+
+export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps): Promise<RunResult> {
+  const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
+  const stored = (await deps.store.load(key)) ?? emptyCheckpoint(key);
+  const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
+    key,
+    status,
+    runId: cp.inFlight?.runId,
+    ...totals,
+    watermark: cp.watermark,
+    ...(error ? { error } : {}),
+  });
+
+  const nowMs = deps.clock.nowMs();
+  if (stored.lease && stored.lease.owner !== deps.owner && stored.lease.expiresAtMs > nowMs) return result('lease-held', stored);
+  if (mode === 'continue' && !stored.inFlight) return result('no-work', stored);
+
+  const lease = new Lease(deps.store, deps.owner, deps.clock, () => deps.budget.remainingMs() + deps.policy.leaseSlackMs);
+  let cp: Checkpoint;
+  let firstPage: IteratorResult<Page> | undefined;
+  let peeked: AsyncIterator<Page> | undefined;
+  try {
+    if (stored.inFlight) {
+      cp = await lease.claim(stored);
+    } else {
+      // Peek before claiming: an idle collection costs one API call and no write at all.
+      const draft = beginRun(stored, Math.floor(nowMs / 1000), nowMs, deps.newRunId(), deps.policy);
+      // lesson_transcripts peeks at the window's contacts; its reader opens its own queries.
+      const transcripts = draft.collection === TRANSCRIPTS;
+      const spec = transcripts ? { collection: 'contacts', window: draft.inFlight!.window } : specOf(draft);
+      peeked = deps.source.pages(spec)[Symbol.asyncIterator]();
+      firstPage = await peeked.next();
+      const empty = firstPage.done || (firstPage.value.records.length === 0 && !firstPage.value.nextCursor);
+      if (empty || transcripts) {
+        await peeked.return?.();
+        peeked = undefined;
+        firstPage = undefined;
+      }
+      if (empty) {
+        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return result('idle', stored);
+        cp = await lease.claimReleased(afterWindowExhausted(draft, 0, deps.policy, deps.clock.nowMs()).checkpoint);
+        return result('idle', cp);
+      }
+      cp = await lease.claim(draft);
+    }
+  } catch (error) {
+    await peeked?.return?.();
+    if (error instanceof LeaseHeldError) return result('lease-held', stored);
+    if (error instanceof LeaseLostError) return result('lease-lost', stored);
+    // Nothing was claimed, so there is no checkpoint to record the error in: the next tick retries.
+    const described = describe(error);
+    deps.log.error('collection run failed before claiming its lease', { source: key.source, collection: key.collection, error: described });
+    return result('failed', stored, described);
+  }
+
+  try {
+    for (;;) {
+      const windowDone =
+        cp.collection === TRANSCRIPTS
+          ? await pageTranscriptsWindow(cp, deps, lease, totals)
+          : await pageWindow(cp, deps, lease, totals, peeked && firstPage ? { iterator: peeked, first: firstPage } : undefined);
+      peeked = undefined;
+      firstPage = undefined;
+      cp = windowDone.checkpoint;
+      if (windowDone.kind === 'budget-spent') {
+        cp = await lease.release(cp);
+        return result('budget-spent', cp);
+      }
+      if (windowDone.kind === 'cursor-expired') {
+        totals.cursorRestarts += 1;
+        deps.log.warn('cursor expired; reading the window again from its start', { ...logFields(cp) });
+        cp = await lease.save(afterCursorExpired(cp));
+      } else {
+        const outcome = afterWindowExhausted(cp, matchedInWindow(cp), deps.policy, deps.clock.nowMs());
+        if (outcome.kind === 'split') {
+          totals.splits += 1;
+          deps.log.warn('query returned the cap: splitting the window', { ...logFields(cp), cap: deps.policy.queryCap });
+        }
+        if (outcome.kind === 'unsplittable') deps.log.error(outcome.checkpoint.counters.lastError?.message ?? 'unsplittable window', logFields(cp));
+        if (outcome.kind === 'complete') {
+          cp = await lease.release(outcome.checkpoint);
+          return result('caught-up', cp);
+        }
+        cp = await lease.save(outcome.checkpoint);
+      }
+      if (!deps.budget.allowsAnotherStep()) {
+        cp = await lease.release(cp);
+        return result('budget-spent', cp);
+      }
+    }
+  } catch (error) {
+    await peeked?.return?.();
+    if (error instanceof LeaseLostError) {
+      deps.log.warn('lease lost: another invocation took this collection over; stopping without writing', logFields(cp));
+      return result('lease-lost', cp);
+    }
+    const described = describe(error);
+    deps.log.error('collection run failed', { ...logFields(cp), error: described });
+    // A stalled cursor cannot be followed; the next run reads the window again with a new query.
+    const failed = recordError(error instanceof StalledCursorError ? afterCursorExpired(cp) : cp, described, deps.clock.nowMs());
+    try {
+      cp = await lease.release(failed);
+    } catch (releaseError) {
+      deps.log.warn('could not record the failure in the checkpoint', { error: describe(releaseError) });
+    }
+    return result('failed', cp, described);
+  }
+}
+
+function logFields(cp: Checkpoint): Record<string, unknown> {
+  return {
+    source: cp.source,
+    collection: cp.collection,
+    runId: cp.inFlight?.runId,
+    window: cp.inFlight?.window,
+    generation: cp.inFlight?.generation,
+    pageSequence: cp.inFlight?.query?.next?.sequence,
+  };
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : error.name, message: error.message };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}

@@ -1,0 +1,16 @@
+/** What a window reader reports back to the run loop. */
+import type { Checkpoint } from './checkpoint.js';
+
+export interface Totals {
+  records: number;
+  pages: number;
+  files: number;
+  bytes: number;
+  splits: number;
+  cursorRestarts: number;
+}
+
+export type WindowEnd =
+  | { kind: 'exhausted'; checkpoint: Checkpoint }
+  | { kind: 'budget-spent'; checkpoint: Checkpoint }
+  | { kind: 'cursor-expired'; checkpoint: Checkpoint };
