@@ -8,6 +8,7 @@ import type { CheckpointStore, Clock } from './ports.js';
 
 export class Lease {
   private version: number | undefined;
+  private written: Checkpoint | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -23,7 +24,13 @@ export class Lease {
     const written = { ...next, lease: { owner: this.owner, expiresAtMs: nowMs + this.durationMs() }, version: next.version + 1 };
     await this.store.claim(written, next.version, nowMs);
     this.version = written.version;
+    this.written = written;
     return written;
+  }
+
+  /** The checkpoint as last written by us: what the store holds, whatever was in memory. */
+  get current(): Checkpoint | undefined {
+    return this.written;
   }
 
   /** Claims and finishes in one write: for runs that found nothing to land. */
@@ -31,6 +38,7 @@ export class Lease {
     const written = { ...next, lease: undefined, version: next.version + 1 };
     await this.store.claim(written, next.version, this.clock.nowMs());
     this.version = undefined;
+    this.written = written;
     return written;
   }
 
@@ -51,6 +59,7 @@ export class Lease {
     const written = { ...next, version: this.version + 1 };
     await this.store.save(written, this.owner);
     this.version = written.version;
+    this.written = written;
     return written;
   }
 }

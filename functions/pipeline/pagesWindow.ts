@@ -36,19 +36,20 @@ export async function pageWindow(
       buffer.push(page);
       bufferBytes += page.byteLength;
       if (bufferBytes >= deps.policy.flushBytes || !page.nextCursor || !pending) {
-        cp = await flush(cp, buffer, deps, lease, totals);
+        // The last page's checkpoint is written with the window's outcome, in one write.
+        cp = await flush(cp, buffer, deps, lease, totals, Boolean(page.nextCursor));
         buffer = [];
         bufferBytes = 0;
       }
       deps.budget.observe(deps.clock.nowMs() - stepStarted);
       if (!page.nextCursor) return { kind: 'exhausted', checkpoint: cp };
     }
-    if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals);
+    if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals, true);
     return { kind: 'budget-spent', checkpoint: cp };
   } catch (error) {
     if (error instanceof CursorExpiredError) {
       // Pages already landed stay: they are true versions. The window is read again under new keys.
-      if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals);
+      if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals, true);
       return { kind: 'cursor-expired', checkpoint: cp };
     }
     throw error;
@@ -57,7 +58,8 @@ export async function pageWindow(
   }
 }
 
-async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease, totals: Totals): Promise<Checkpoint> {
+/** Lands the pages, then (if `persist`) moves the checkpoint past them; else the caller's next write covers them. */
+async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease, totals: Totals, persist: boolean): Promise<Checkpoint> {
   const inFlight = cp.inFlight!;
   const first = pages[0]!;
   const last = pages[pages.length - 1]!;
@@ -88,7 +90,8 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
   totals.pages += flushed.pages;
   totals.files += flushed.files;
   totals.bytes += flushed.bytes;
-  return lease.save(afterFlush(cp, flushed, deps.clock.nowMs()));
+  const next = afterFlush(cp, flushed, deps.clock.nowMs());
+  return persist ? lease.save(next) : next;
 }
 
 export function specOf(cp: Checkpoint): QuerySpec {

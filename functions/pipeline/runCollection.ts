@@ -176,8 +176,10 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
     }
     const described = describe(error);
     deps.log.error('collection run failed', { ...logFields(cp), error: described });
+    // Record the failure on what the store holds, not on progress in memory that never landed.
+    const persisted = lease.current ?? cp;
     // A stalled cursor cannot be followed; the next run reads the window again with a new query.
-    const failed = recordError(error instanceof StalledCursorError ? afterCursorExpired(cp) : cp, described, deps.clock.nowMs());
+    const failed = recordError(error instanceof StalledCursorError ? afterCursorExpired(persisted) : persisted, described, deps.clock.nowMs());
     try {
       cp = await lease.release(failed);
     } catch (releaseError) {

@@ -26,19 +26,20 @@ export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, le
   try {
     for (;;) {
       if (!deps.budget.allowsAnotherStep()) {
-        if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals);
+        if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals, true);
         return { kind: 'budget-spent', checkpoint: cp };
       }
       const stepStarted = deps.clock.nowMs();
       const next = await contacts.next();
       if (next.done) {
-        cp = await flush(cp, buffer, true, deps, lease, totals);
+        // Written with the window's outcome, in one write.
+        cp = await flush(cp, buffer, true, deps, lease, totals, false);
         return { kind: 'exhausted', checkpoint: cp };
       }
       buffer.push(next.value);
       bufferBytes += next.value.pages.reduce((sum, page) => sum + page.byteLength, 0);
       if (bufferBytes >= deps.policy.flushBytes) {
-        cp = await flush(cp, buffer, false, deps, lease, totals);
+        cp = await flush(cp, buffer, false, deps, lease, totals, true);
         buffer = [];
         bufferBytes = 0;
       }
@@ -46,7 +47,7 @@ export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, le
     }
   } catch (error) {
     if (error instanceof CursorExpiredError) {
-      if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals);
+      if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals, true);
       return { kind: 'cursor-expired', checkpoint: cp };
     }
     throw error;
@@ -55,7 +56,15 @@ export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, le
   }
 }
 
-async function flush(cp: Checkpoint, batch: ContactTranscripts[], exhausted: boolean, deps: RunDeps, lease: Lease, totals: Totals): Promise<Checkpoint> {
+async function flush(
+  cp: Checkpoint,
+  batch: ContactTranscripts[],
+  exhausted: boolean,
+  deps: RunDeps,
+  lease: Lease,
+  totals: Totals,
+  persist: boolean,
+): Promise<Checkpoint> {
   const inFlight = cp.inFlight!;
   const first = batch[0];
   const last = batch[batch.length - 1];
@@ -90,7 +99,8 @@ async function flush(cp: Checkpoint, batch: ContactTranscripts[], exhausted: boo
   totals.pages += flushed.pages;
   totals.files += flushed.files;
   totals.bytes += flushed.bytes;
-  return lease.save(afterTranscriptsFlush(cp, flushed, deps.clock.nowMs()));
+  const next = afterTranscriptsFlush(cp, flushed, deps.clock.nowMs());
+  return persist ? lease.save(next) : next;
 }
 
 function positionAfter(item: ContactTranscripts): TranscriptProgress['next'] {

@@ -1,0 +1,116 @@
+/**
+ * The Lambda functions' configuration, read from the environment once per container and
+ * validated at cold start: a bad value fails the first invocation with a message that names
+ * the variable, instead of half-running.
+ *
+ * PIPELINE_SOURCES is JSON: [{ "name": "acme", "domain": "acme.conveyour.com",
+ *   "secretId": "conveyour/acme", "collections": ["contacts", "events"] | "all",
+ *   "initialStartTime": "2019-01-01" }]. The secret holds {"appkey": "...", "token": "..."}.
+ */
+import { COLLECTIONS, isCollectionName, type CollectionName } from '../conveyour/collections.js';
+import { baseUrlFromDomain, normalizeBaseUrl } from '../conveyour/endpoint.js';
+import type { UnixSeconds } from '../conveyour/types.js';
+import { ConfigError, optionalNumber, optionalString, requireString, type Env } from '../config/env.js';
+import { normalisePrefix } from '../pipeline/landing.js';
+import type { PipelinePolicy } from '../pipeline/orchestrate.js';
+import { resolveTime } from '../time/timeExpression.js';
+
+export interface SourceConfig {
+  name: string;
+  baseUrl: string;
+  /** Secrets Manager id (name or ARN) of {"appkey","token"}; absent when credentials come from the environment (local). */
+  secretId: string | undefined;
+  collections: CollectionName[];
+  initialStart: UnixSeconds;
+}
+
+export interface PipelineConfig {
+  sources: SourceConfig[];
+  bucket: string;
+  table: string;
+  queueUrl: string;
+  policy: PipelinePolicy;
+  /** Per attempt, for ConveYour requests. */
+  conveyourRequestTimeoutMs: number;
+  /** Per attempt, for every AWS SDK request (the SDK's default is no timeout at all). */
+  awsRequestTimeoutMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): PipelineConfig {
+  const overlapSeconds = optionalNumber(env, 'OVERLAP_SECONDS', 60, { min: 0, max: 86_400, integer: true });
+  const policy: PipelinePolicy = {
+    prefix: normalisePrefix(optionalString(env, 'LANDING_PREFIX') ?? ''),
+    overlapSeconds,
+    initialStart: 0,
+    queryCap: optionalNumber(env, 'QUERY_CAP', 100_000, { min: 1, integer: true }),
+    flushBytes: optionalNumber(env, 'FLUSH_BYTES', 16 * MiB, { min: 1, integer: true }),
+    idleCheckpointMs: optionalNumber(env, 'IDLE_CHECKPOINT_SECONDS', 900, { min: 0, integer: true }) * 1000,
+    leaseSlackMs: optionalNumber(env, 'LEASE_SLACK_MS', 30_000, { min: 0, integer: true }),
+    transcriptConcurrency: optionalNumber(env, 'TRANSCRIPT_CONCURRENCY', 8, { min: 1, max: 64, integer: true }),
+    collectionConcurrency: optionalNumber(env, 'COLLECTION_CONCURRENCY', 4, { min: 1, max: 32, integer: true }),
+    maxHops: optionalNumber(env, 'MAX_HOPS', 10, { min: 0, max: 15, integer: true }),
+    safetyMarginMs: optionalNumber(env, 'SAFETY_MARGIN_MS', 10_000, { min: 0, integer: true }),
+    initialStepEstimateMs: optionalNumber(env, 'INITIAL_STEP_ESTIMATE_MS', 5_000, { min: 0, integer: true }),
+  };
+  return {
+    sources: parseSources(requireString(env, 'PIPELINE_SOURCES', 'a JSON array of sources'), nowMs),
+    bucket: requireString(env, 'LANDING_BUCKET'),
+    table: requireString(env, 'CHECKPOINT_TABLE'),
+    queueUrl: requireString(env, 'CONTINUATION_QUEUE_URL'),
+    policy,
+    conveyourRequestTimeoutMs: optionalNumber(env, 'CONVEYOUR_REQUEST_TIMEOUT_MS', 30_000, { min: 100, integer: true }),
+    awsRequestTimeoutMs: optionalNumber(env, 'AWS_REQUEST_TIMEOUT_MS', 10_000, { min: 100, integer: true }),
+  };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function parseSources(raw: string, nowMs: number): SourceConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError('PIPELINE_SOURCES', `PIPELINE_SOURCES must be JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new ConfigError('PIPELINE_SOURCES', 'PIPELINE_SOURCES must be a non-empty JSON array of {name, domain, secretId, collections}');
+  }
+  const names = new Set<string>();
+  return parsed.map((entry: unknown, index) => {
+    const at = `PIPELINE_SOURCES[${index}]`;
+    if (typeof entry !== 'object' || entry === null) throw new ConfigError(at, `${at} must be an object {name, domain, secretId, collections}`);
+    const { name, domain, baseUrl, secretId, collections, initialStartTime } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new ConfigError(`${at}.name`, `${at}.name must be 1-64 letters, digits, '-' or '_', starting with a letter or digit, got ${JSON.stringify(name)}`);
+    }
+    if (names.has(name)) throw new ConfigError(`${at}.name`, `${at}.name '${name}' is used twice; source names must be unique`);
+    names.add(name);
+    let url: string;
+    if (typeof baseUrl === 'string' && baseUrl !== '') url = normalizeBaseUrl(baseUrl, `${at}.baseUrl`);
+    else if (typeof domain === 'string' && domain !== '') url = baseUrlFromDomain(domain, `${at}.domain`);
+    else throw new ConfigError(`${at}.domain`, `${at}.domain is required (e.g. "acme.conveyour.com")`);
+    if (secretId !== undefined && (typeof secretId !== 'string' || secretId === '')) {
+      throw new ConfigError(`${at}.secretId`, `${at}.secretId must be a Secrets Manager secret name or ARN, got ${JSON.stringify(secretId)}`);
+    }
+    return {
+      name,
+      baseUrl: url,
+      secretId: secretId as string | undefined,
+      collections: parseCollections(collections, `${at}.collections`),
+      initialStart: initialStartTime === undefined ? 0 : resolveTime(String(initialStartTime), { now: Math.floor(nowMs / 1000), name: `${at}.initialStartTime` }),
+    };
+  });
+}
+
+function parseCollections(value: unknown, at: string): CollectionName[] {
+  if (value === undefined || value === 'all') return [...COLLECTIONS];
+  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(at, `${at} must be "all" or a list of collections: ${COLLECTIONS.join(', ')}`);
+  const unknown = list.filter((item) => typeof item !== 'string' || !isCollectionName(item));
+  if (unknown.length > 0) {
+    throw new ConfigError(at, `${at} has unknown collection(s) ${unknown.map((item) => JSON.stringify(item)).join(', ')}; valid: ${COLLECTIONS.join(', ')}`);
+  }
+  return [...new Set(list as CollectionName[])];
+}

@@ -1,0 +1,56 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, type FileIdentity } from '../../functions/pipeline/landing.js';
+
+const identity: FileIdentity = {
+  prefix: 'raw/conveyour',
+  source: 'acme',
+  collection: 'events',
+  window: { start: 1700000000, end: 1700000060 },
+  generation: 0,
+  range: pageRange(3, 5),
+  queryId: 'query/with:odd chars',
+};
+
+describe('landing zone', () => {
+  it('builds Hive-style keys under the prefix', () => {
+    const key = landingKey(identity, '2023-11-14');
+    expect(key).toMatch(/^raw\/conveyour\/collection=events\/dt=2023-11-14\/acme_1700000000-1700000060_g0_[0-9a-f]{8}_p000003-000005\.ndjson\.gz$/);
+  });
+
+  it('names files deterministically: same identity, same key; another query, another key', () => {
+    expect(landingKey(identity, '2023-11-14')).toBe(landingKey({ ...identity }, '2023-11-14'));
+    expect(landingKey({ ...identity, queryId: 'other' }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
+    expect(landingKey({ ...identity, generation: 1 }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
+  });
+
+  it('normalises prefixes to empty or a trailing slash', () => {
+    expect(normalisePrefix('')).toBe('');
+    expect(normalisePrefix('/a/b/')).toBe('a/b/');
+    expect(normalisePrefix('a')).toBe('a/');
+  });
+
+  it('partitions by the UTC date of updated_at, else created_at', () => {
+    expect(partitionDate({ _id: 'a', updated_at: 1609459199, created_at: 1 })).toBe('2020-12-31');
+    expect(partitionDate({ _id: 'a', created_at: 1609459200 })).toBe('2021-01-01');
+    expect(partitionDate({ _id: 'a' })).toBe('1970-01-01');
+  });
+
+  it('writes one object per date with the records exactly as given, one per line', () => {
+    const records = [
+      { _id: 'a', updated_at: 1609459199, d: { name: 'Zoë 山田 😀' } },
+      { _id: 'b', updated_at: 1609459200, d: { nested: { list: [1, 2] } } },
+      { _id: 'c', updated_at: 1609459100, d: {} },
+    ];
+    const objects = encodeLandingObjects(identity, records);
+    expect(objects.map((o) => o.dt)).toEqual(['2020-12-31', '2021-01-01']);
+    const first = gunzipSync(objects[0]!.body).toString('utf8');
+    expect(first).toBe(`${JSON.stringify(records[0])}\n${JSON.stringify(records[2])}\n`);
+    expect(objects[0]!.records).toBe(2);
+    expect(objects[0]!.metadata).toMatchObject({ source: 'acme', collection: 'events', records: '2', 'window-start': '1700000000', range: 'p000003-000005' });
+  });
+
+  it('writes no object for no records', () => {
+    expect(encodeLandingObjects(identity, [])).toEqual([]);
+  });
+});
