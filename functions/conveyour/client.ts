@@ -1,0 +1,281 @@
+/**
+ * The ConveYour HTTP client: pages one collection query over a keep-alive undici pool,
+ * with a deadline per attempt (headers and whole body), retries with full-jitter backoff
+ * inside a time budget, typed errors and an event per attempt. Credentials travel only
+ * in the two request headers; nothing the client emits or throws contains them.
+ */
+import { type Dispatcher, Pool } from 'undici';
+import { normalizeBaseUrl } from './endpoint.js';
+import { ConveYourError, MalformedResponseError, NetworkError, RetriableStatusError, RetriesExhaustedError } from './errors.js';
+import { CursorPaginator } from './paginator.js';
+import { sanitizedCause, secretsOf } from './redact.js';
+import { type PageBody, classifyResponse } from './response.js';
+import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
+import type { CursorPosition, Credentials, Page, PageSource, QuerySpec } from './types.js';
+
+export { clientOptionsFromEnv } from './endpoint.js';
+export type { RetryPolicy } from './retry.js';
+
+/** One attempt's outcome, for --debug and logs; never contains credentials. */
+export interface RequestEvent {
+  type: 'response' | 'retry' | 'failure';
+  /** The query-string params sent (collection, start_time, end_time, con_id, query_id, cursor, data). */
+  params: Record<string, string>;
+  /** 1-based. */
+  attempt: number;
+  status?: number;
+  durationMs: number;
+  /** type 'retry': the backoff before the next attempt. */
+  delayMs?: number;
+  /** Error code and short message, for retry/failure. */
+  error?: string;
+}
+
+export interface ClientOptions {
+  /** 'https://{domain}' or CONVEYOUR_BASE_URL. */
+  baseUrl: string;
+  credentials: Credentials;
+  /** Per attempt, headers and whole body; default 30_000. */
+  requestTimeoutMs?: number;
+  /** Default {maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 20_000, maxElapsedMs: 120_000}. */
+  retry?: Partial<RetryPolicy>;
+  /** Keep-alive pool size, default 16. */
+  connections?: number;
+  /** Default 30_000; tests pass ~100. */
+  keepAliveTimeoutMs?: number;
+  /** Called for every attempt outcome; a throwing listener is ignored, it must not fail a fetch. */
+  onEvent?: (event: RequestEvent) => void;
+  /** E.g. a MockAgent in unit tests; the caller then owns (and closes) it. */
+  dispatcher?: Dispatcher;
+  /** Jitter source in [0, 1), injectable for tests. */
+  random?: () => number;
+  /** Clock and timer, injectable for tests of the time budget. */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const STREAM_PATH = '/api/reports/collectionStream';
+const USER_AGENT = 'conveyour-collection-stream-serverless/0.1';
+const MAX_EVENT_ERROR = 240;
+
+/** Codes of failures where the request may not have been served: worth another try. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENETUNREACH', 'ENETDOWN',
+  'EHOSTUNREACH', 'EHOSTDOWN', 'EAI_AGAIN', 'ENOTFOUND',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Pages ConveYour collection queries. One instance per process; `close()` when done. */
+export class ConveYourClient implements PageSource {
+  private readonly origin: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+  private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly onEvent: ((event: RequestEvent) => void) | undefined;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    this.origin = normalizeBaseUrl(options.baseUrl);
+    this.secrets = secretsOf(options.credentials);
+    this.headers = credentialHeaders(options.credentials);
+    this.policy = resolveRetryPolicy(options.retry);
+    this.timeoutMs = positive(options.requestTimeoutMs ?? 30_000, 'requestTimeoutMs');
+    this.onEvent = options.onEvent;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(this.origin, {
+        connections: positive(options.connections ?? 16, 'connections'),
+        keepAliveTimeout: positive(options.keepAliveTimeoutMs ?? 30_000, 'keepAliveTimeoutMs'),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        connect: { timeout: this.timeoutMs },
+      });
+  }
+
+  /** Pages of one query; first page by collection+window(+con_id), later pages by query_id+cursor only. */
+  pages(query: QuerySpec, options: { resume?: CursorPosition; signal?: AbortSignal } = {}): AsyncIterable<Page> {
+    if (this.closed) throw new Error('ConveYourClient is closed: create a new client to fetch more pages');
+    // Built now so a bad query fails at the call, not at the first iteration.
+    const paginator = new CursorPaginator(query, options.resume);
+    return this.run(paginator, options.signal);
+  }
+
+  /** Closes the connection pool the client owns (a passed-in dispatcher stays open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async *run(paginator: CursorPaginator, signal: AbortSignal | undefined): AsyncGenerator<Page> {
+    while (!paginator.done) {
+      const { params } = paginator.request();
+      const fetched = await this.fetchWithRetries(params, signal);
+      yield paginator.advance(fetched.body, fetched);
+    }
+  }
+
+  private async fetchWithRetries(
+    params: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ body: PageBody; byteLength: number; fetchMs: number }> {
+    const started = this.now();
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      const attemptStarted = this.now();
+      try {
+        const fetched = await this.attempt(params, signal);
+        this.emit({ type: 'response', params: { ...params }, attempt, status: fetched.status, durationMs: fetched.fetchMs });
+        return fetched;
+      } catch (thrown) {
+        // The caller's cancellation is not a ConveYour failure: pass its reason through untouched.
+        if (signal?.aborted) throw signal.reason;
+        const error = thrown as ConveYourError;
+        const durationMs = this.now() - attemptStarted;
+        const base = { params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
+        if (!error.retriable) {
+          this.emit({ type: 'failure', ...base });
+          throw error;
+        }
+        const elapsedMs = this.now() - started;
+        const retryAfterMs = error instanceof RetriableStatusError ? error.retryAfterMs : undefined;
+        const decision = decideRetry({ attempt, elapsedMs, retryAfterMs, policy: this.policy, random: this.random });
+        if (!decision.retry) {
+          this.emit({ type: 'failure', ...base });
+          throw new RetriesExhaustedError(
+            attempt,
+            elapsedMs,
+            `ConveYour kept failing; gave up after ${attempt} attempt(s) in ${(elapsedMs / 1000).toFixed(1)} s because ${decision.reason}. Last error: ${error.message} Try again later; if it persists, check ConveYour's status or raise the retry limits.`,
+            { cause: error },
+          );
+        }
+        this.emit({ type: 'retry', ...base, delayMs: decision.delayMs });
+        await this.sleep(decision.delayMs, signal);
+      }
+    }
+  }
+
+  /** One request; resolves only with a fully read, validated page body; throws a ConveYourError otherwise. */
+  private async attempt(
+    params: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
+    const started = this.now();
+    // One controller per attempt covers the headers AND the whole body: undici's own
+    // timeouts only bound the gaps between bytes, so a slow drip could run forever.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    const forwardAbort = () => deadline.abort();
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    try {
+      const response = await this.dispatcher.request({
+        origin: this.origin,
+        path: `${STREAM_PATH}?${new URLSearchParams(params).toString()}`,
+        method: 'GET',
+        headers: this.headers,
+        signal: deadline.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      const body = classifyResponse(
+        { status: response.statusCode, headers: response.headers, body: bytes.toString('utf8') },
+        { nowMs: this.now(), secrets: this.secrets },
+      );
+      return { body, status: response.statusCode, byteLength: bytes.length, fetchMs: this.now() - started };
+    } catch (thrown) {
+      if (thrown instanceof ConveYourError || signal?.aborted) throw thrown;
+      if (deadline.signal.aborted) {
+        throw new NetworkError(`ConveYour sent no complete response within ${this.timeoutMs} ms (requestTimeoutMs); the request is retried.`);
+      }
+      throw this.transportError(thrown);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private transportError(thrown: unknown): ConveYourError {
+    const cause = sanitizedCause(thrown, this.secrets);
+    const code = codeOf(thrown);
+    const summary = `${code ?? cause.name}: ${cause.message}`;
+    if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      return new MalformedResponseError(`ConveYour sent a truncated body (${summary}); the request is retried.`, { cause });
+    }
+    if (code !== undefined && NETWORK_CODES.has(code)) {
+      return new NetworkError(`Could not talk to ConveYour at ${this.origin} (${summary}); the request is retried.`, { cause });
+    }
+    return new ConveYourError(`The request to ConveYour at ${this.origin} failed (${summary}).`, { cause });
+  }
+
+  private emit(event: RequestEvent): void {
+    try {
+      this.onEvent?.(event);
+    } catch {
+      // A broken logger must not turn a good page into a failure.
+    }
+  }
+}
+
+function credentialHeaders(credentials: Credentials): Record<string, string> {
+  for (const field of ['appkey', 'token'] as const) {
+    const value = credentials?.[field];
+    const variable = field === 'appkey' ? 'CONVEYOUR_APPKEY' : 'CONVEYOUR_TOKEN';
+    if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`credentials.${field} is required (${variable})`);
+    // Checked here because undici's own error would quote the value.
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new TypeError(`credentials.${field} contains characters not allowed in an HTTP header (${variable})`);
+  }
+  return {
+    'x-conveyour-appkey': credentials.appkey,
+    'x-conveyour-token': credentials.token,
+    accept: 'application/json',
+    'user-agent': USER_AGENT,
+  };
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a number > 0, got ${String(value)}`);
+  return value;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause === undefined ? undefined : codeOf(cause);
+}
+
+function statusOf(error: unknown): { status?: number } {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status > 0 ? { status } : {};
+}
+
+function describe(error: ConveYourError): string {
+  const text = `${error.code}: ${error.message}`;
+  return text.length > MAX_EVENT_ERROR ? `${text.slice(0, MAX_EVENT_ERROR - 1)}…` : text;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
