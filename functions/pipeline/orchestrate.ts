@@ -50,9 +50,7 @@ export function catalogOf(sources: readonly SourceRuntime[]): Catalog {
 /** Runs every (source, collection), a few at a time, and enqueues a continuation for each that ran out of time. */
 export async function runTick(sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
   const work = sources.flatMap((source) => source.collections.map((collection) => ({ source, collection })));
-  const runs = await mapLimited(work, deps.policy.collectionConcurrency, ({ source, collection }) =>
-    runCollection({ source: source.name, collection }, 'tick', runDeps(source, deps)),
-  );
+  const runs = await mapLimited(work, deps.policy.collectionConcurrency, ({ source, collection }) => safeRun(source, collection, 'tick', deps));
   let continuations = 0;
   for (const run of runs) {
     if (run.status === 'budget-spent' && (await continueLater(run, 1, deps))) continuations += 1;
@@ -64,7 +62,7 @@ export async function runTick(sources: readonly SourceRuntime[], deps: PipelineD
 export async function runContinuation(message: ContinuationMessage, sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
   const source = sources.find((candidate) => candidate.name === message.source);
   if (!source) throw new Error(`unknown source '${message.source}'`);
-  const run = await runCollection({ source: source.name, collection: message.collection }, 'continue', runDeps(source, deps));
+  const run = await safeRun(source, message.collection, 'continue', deps);
   const continued = run.status === 'budget-spent' && (await continueLater(run, message.hop + 1, deps));
   return { runs: [run], continuations: continued ? 1 : 0, failures: run.status === 'failed' ? [run] : [] };
 }
@@ -77,6 +75,19 @@ async function continueLater(run: RunResult, hop: number, deps: PipelineDeps): P
   }
   await deps.queue.send({ source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop });
   return true;
+}
+
+/** One collection's failure (even reading its checkpoint) must not stop the others. */
+async function safeRun(source: SourceRuntime, collection: string, mode: 'tick' | 'continue', deps: PipelineDeps): Promise<RunResult> {
+  const key = { source: source.name, collection };
+  try {
+    return await runCollection(key, mode, runDeps(source, deps));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const described = { code: typeof code === 'string' ? code : (error as Error).name ?? 'UNKNOWN', message: (error as Error).message ?? String(error) };
+    deps.log.error('collection run failed', { ...key, error: described });
+    return { key, status: 'failed', runId: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
+  }
 }
 
 function runDeps(source: SourceRuntime, deps: PipelineDeps) {

@@ -1,0 +1,107 @@
+/**
+ * Logs and metrics through Powertools: structured JSON logs, and CloudWatch EMF metrics
+ * per (source, collection).
+ *
+ * Cost shapes what is emitted: every distinct (metric, dimensions) is a custom metric billed
+ * for each hour it is published. A run that landed nothing and is not lagging publishes no
+ * metric and one short log line per invocation, so an idle deployment pays for no metrics.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Log } from '../pipeline/ports.js';
+import type { InvocationResult } from '../pipeline/orchestrate.js';
+import type { RunResult } from '../pipeline/runCollection.js';
+
+export const METRICS_NAMESPACE = 'ConveYourStream';
+
+/** Metric names, shared with the CDK alarms and dashboard. */
+export const MetricName = {
+  RecordsLanded: 'RecordsLanded',
+  PagesFetched: 'PagesFetched',
+  FilesWritten: 'FilesWritten',
+  BytesLanded: 'BytesLanded',
+  LagSeconds: 'LagSeconds',
+  Retries: 'Retries',
+  RunFailures: 'RunFailures',
+  CursorRestarts: 'CursorRestarts',
+  WindowSplits: 'WindowSplits',
+} as const;
+
+export function createLogger(serviceName = 'conveyour-collection-stream'): Logger {
+  return new Logger({ serviceName });
+}
+
+export function createMetrics(serviceName = 'conveyour-collection-stream'): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+}
+
+/** The core's Log port on a Powertools logger. */
+export function logOf(logger: Logger): Log {
+  return {
+    debug: (message, fields) => logger.debug(message, fields ?? {}),
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
+  };
+}
+
+export interface ReportOptions {
+  nowMs: number;
+  /** Below this lag an idle collection publishes nothing; above it, LagSeconds is published every run. */
+  lagFloorSeconds: number;
+  /** Retries per source seen by the ConveYour client during the invocation. */
+  retries: ReadonlyMap<string, number>;
+  durationMs: number;
+  kind: 'tick' | 'continue';
+}
+
+/** One log line per invocation, and EMF metrics for the runs worth a metric. */
+export function reportInvocation(logger: Logger, metrics: Metrics, result: InvocationResult, options: ReportOptions): void {
+  const runs = result.runs.map((run) => summarise(run, options.nowMs));
+  const active = runs.filter((run) => run.status !== 'idle' && run.status !== 'no-work');
+  logger.info(`${options.kind} done`, {
+    durationMs: options.durationMs,
+    collections: runs.length,
+    idle: runs.length - active.length,
+    continuations: result.continuations,
+    failures: result.failures.length,
+    ...(active.length > 0 ? { runs: active } : {}),
+  });
+  for (const run of result.runs) {
+    const lagSeconds = lagOf(run, options.nowMs);
+    const noteworthy = run.records > 0 || run.status === 'failed' || run.cursorRestarts > 0 || run.splits > 0 || (lagSeconds ?? 0) >= options.lagFloorSeconds;
+    if (!noteworthy) continue;
+    metrics.addDimensions({ source: run.key.source, collection: run.key.collection });
+    metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, run.records);
+    metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, run.pages);
+    metrics.addMetric(MetricName.FilesWritten, MetricUnit.Count, run.files);
+    metrics.addMetric(MetricName.BytesLanded, MetricUnit.Bytes, run.bytes);
+    metrics.addMetric(MetricName.RunFailures, MetricUnit.Count, run.status === 'failed' ? 1 : 0);
+    metrics.addMetric(MetricName.CursorRestarts, MetricUnit.Count, run.cursorRestarts);
+    metrics.addMetric(MetricName.WindowSplits, MetricUnit.Count, run.splits);
+    metrics.addMetric(MetricName.Retries, MetricUnit.Count, options.retries.get(run.key.source) ?? 0);
+    if (lagSeconds !== undefined) metrics.addMetric(MetricName.LagSeconds, MetricUnit.Seconds, lagSeconds);
+    metrics.publishStoredMetrics();
+  }
+}
+
+function lagOf(run: RunResult, nowMs: number): number | undefined {
+  return run.watermark === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 - run.watermark));
+}
+
+function summarise(run: RunResult, nowMs: number) {
+  return {
+    source: run.key.source,
+    collection: run.key.collection,
+    status: run.status,
+    runId: run.runId,
+    records: run.records,
+    pages: run.pages,
+    files: run.files,
+    bytes: run.bytes,
+    lagSeconds: lagOf(run, nowMs),
+    ...(run.splits ? { splits: run.splits } : {}),
+    ...(run.cursorRestarts ? { cursorRestarts: run.cursorRestarts } : {}),
+    ...(run.error ? { error: run.error } : {}),
+  };
+}

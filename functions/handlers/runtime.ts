@@ -1,0 +1,107 @@
+/**
+ * Everything a handler needs, built once per container: validated config, SDK clients with
+ * timeouts, the adapters, and one ConveYour client per source (credentials read from
+ * Secrets Manager on first use and cached).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import { createAwsClients } from '../adapters/awsClients.js';
+import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
+import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
+import { ConveYourSecrets } from '../adapters/secrets.js';
+import { SqsContinuationQueue } from '../adapters/sqsContinuationQueue.js';
+import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
+import { clientTuningFromEnv } from '../cli/clientTuning.js';
+import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
+import type { Credentials } from '../conveyour/types.js';
+import type { Catalog } from '../pipeline/messages.js';
+import { catalogOf, type InvocationResult, type PipelineDeps, type SourceRuntime } from '../pipeline/orchestrate.js';
+import { loadPipelineConfig, type PipelineConfig, type SourceConfig } from './config.js';
+
+export interface Runtime {
+  config: PipelineConfig;
+  logger: Logger;
+  catalog: Catalog;
+  sources(): Promise<SourceRuntime[]>;
+  deps(context: Context): PipelineDeps;
+  report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
+}
+
+export function createRuntime(env: Env): Runtime {
+  const config = loadPipelineConfig(env);
+  const logger = createLogger();
+  const metrics = createMetrics();
+  const aws = createAwsClients({
+    region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
+    requestTimeoutMs: config.awsRequestTimeoutMs,
+    endpoints: {
+      s3: optionalString(env, 'AWS_ENDPOINT_URL_S3'),
+      dynamodb: optionalString(env, 'AWS_ENDPOINT_URL_DYNAMODB'),
+      sqs: optionalString(env, 'AWS_ENDPOINT_URL_SQS'),
+      secretsManager: optionalString(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER'),
+    },
+  });
+  const store = new DynamoCheckpointStore(aws.documents, config.table);
+  const sink = new S3ObjectSink(aws.s3, config.bucket);
+  const queue = new SqsContinuationQueue(aws.sqs, config.queueUrl);
+  const secrets = new ConveYourSecrets(aws.secretsManager);
+  const tuning = clientTuningFromEnv(env);
+  const lagFloorSeconds = optionalNumber(env, 'LAG_METRIC_FLOOR_SECONDS', 180, { min: 0, integer: true });
+  const retries = new Map<string, number>();
+  const log = logOf(logger);
+
+  const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
+    source.secretId ? secrets.credentials(source.secretId) : clientOptionsFromEnv({ ...env, CONVEYOUR_BASE_URL: source.baseUrl }).credentials;
+
+  let sources: Promise<SourceRuntime[]> | undefined;
+  const buildSources = async () =>
+    Promise.all(
+      config.sources.map(async (source) => ({
+        name: source.name,
+        collections: source.collections,
+        pages: new ConveYourClient({
+          baseUrl: source.baseUrl,
+          credentials: await credentialsOf(source),
+          ...tuning,
+          onEvent: (event) => {
+            if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+            if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
+          },
+        }),
+      })),
+    );
+
+  return {
+    config,
+    logger,
+    catalog: catalogOf(config.sources.map((source) => ({ name: source.name, collections: source.collections, pages: undefined as never }))),
+    sources() {
+      // A failed secret read is not cached: the next invocation tries again.
+      sources ??= buildSources().catch((error: unknown) => {
+        sources = undefined;
+        throw error;
+      });
+      return sources;
+    },
+    deps(context) {
+      return {
+        store,
+        sink,
+        queue,
+        clock: { nowMs: Date.now },
+        log,
+        policy: config.policy,
+        remainingMs: () => context.getRemainingTimeInMillis(),
+        owner: `${context.awsRequestId}/${randomUUID().slice(0, 8)}`,
+        newRunId: randomUUID,
+      };
+    },
+    report(result, kind, startedMs) {
+      reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
+      retries.clear();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The local runtime: the real Lambda handlers hosted in this process on real-protocol
+ * emulators (s3rver, dynalite, local-aws-sqs), fed by the ConveYour simulator or by a real
+ * ConveYour account. `npm start`, the end-to-end tests and the benchmarks all use it.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
+import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
+import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { startEmulators, type Emulators } from './emulators.js';
+import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
+import { lambdaContext, type FunctionSettings } from './lambdaHost.js';
+import { provision, type Provisioned } from './provision.js';
+import { startSimulator, type Simulator } from './simulator/index.js';
+import type { SimulatorOptions } from './simulator/options.js';
+
+export const LOCAL_NAMES = {
+  bucket: 'conveyour-landing',
+  table: 'conveyour-checkpoints',
+  queue: 'conveyour-continuations',
+  deadLetterQueue: 'conveyour-continuations-dlq',
+  source: 'local',
+} as const;
+
+export interface TickRun {
+  source: string;
+  collection: string;
+  status: string;
+}
+
+export interface TickOutcome {
+  collections: number;
+  continuations: number;
+  failures: number;
+  runs: TickRun[];
+}
+
+export interface LocalRuntimeOptions {
+  /** Emulator state and simulator anchor persist here; undefined = in memory (tests). */
+  dataDir?: string;
+  /** Tail this ConveYour instead of starting the simulator. */
+  conveyour?: { baseUrl: string; appkey: string; token: string };
+  simulator?: SimulatorOptions;
+  /** Settings of the hosted functions, as deployed. */
+  functionTimeoutMs?: number;
+  /** Extra environment for the handlers (tuning: QUERY_CAP, OVERLAP_SECONDS, ...). */
+  env?: Record<string, string>;
+  prefix?: string;
+  maxReceiveCount?: number;
+}
+
+export interface LocalRuntime {
+  simulator: Simulator | undefined;
+  emulators: Emulators;
+  resources: Provisioned;
+  clients: AwsClients;
+  checkpoints(): Promise<Checkpoint[]>;
+  tick(): Promise<TickOutcome>;
+  deliver(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** Starts delivering continuation messages to the continue handler, as Lambda's SQS trigger does. */
+  startContinuations(onError: (error: unknown) => void): EventSourceMapping;
+  settings: FunctionSettings;
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const emulators = await startEmulators(dataDir ? { dataDir: path.join(dataDir, 'aws') } : {});
+  let simulator: Simulator | undefined;
+  try {
+    const clients = createAwsClients({ region: emulators.region, requestTimeoutMs: 10_000, endpoints: emulators.endpoints, credentials: emulators.credentials });
+    const timeoutMs = options.functionTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const resources = await provision({
+      clients,
+      bucket: LOCAL_NAMES.bucket,
+      table: LOCAL_NAMES.table,
+      queue: LOCAL_NAMES.queue,
+      deadLetterQueue: LOCAL_NAMES.deadLetterQueue,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+      // As deployed: at least six times the function timeout, so a message is never redelivered while a run is alive.
+      visibilityTimeoutSeconds: Math.ceil((6 * timeoutMs) / 1000),
+    });
+    let baseUrl: string;
+    let credentials: { appkey: string; token: string };
+    if (options.conveyour) {
+      baseUrl = options.conveyour.baseUrl;
+      credentials = { appkey: options.conveyour.appkey, token: options.conveyour.token };
+    } else {
+      simulator = await startSimulator({ ...(await anchoredSimulatorOptions(dataDir)), ...options.simulator });
+      baseUrl = simulator.url;
+      credentials = simulator.credentials;
+    }
+    Object.assign(process.env, {
+      PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all' }]),
+      CONVEYOUR_APPKEY: credentials.appkey,
+      CONVEYOUR_TOKEN: credentials.token,
+      LANDING_BUCKET: resources.bucket,
+      LANDING_PREFIX: options.prefix ?? '',
+      CHECKPOINT_TABLE: resources.table,
+      CONTINUATION_QUEUE_URL: resources.queueUrl,
+      AWS_REGION: emulators.region,
+      AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: emulators.endpoints.s3,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
+      ...options.env,
+    });
+    // Handlers read their environment at module scope, once per container: import after setting it.
+    const tick = (await import('../../functions/handlers/tick.js')).handler as (event: unknown, context: Context) => Promise<TickOutcome>;
+    const continueHandler = (await import('../../functions/handlers/continue.js')).handler;
+    const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
+    const store = new DynamoCheckpointStore(clients.documents, resources.table);
+    return {
+      simulator,
+      emulators,
+      resources,
+      clients,
+      settings,
+      checkpoints: () => store.list(),
+      tick: () => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, lambdaContext(settings)),
+      deliver: (event) => continueHandler(event, lambdaContext(settings)),
+      startContinuations(onError) {
+        return startEventSourceMapping({
+          sqs: clients.sqs,
+          queueUrl: resources.queueUrl,
+          queueArn: resources.queueArn,
+          batchSize: 10,
+          // local-aws-sqs answers a long poll only with a full batch or at its end: keep it short.
+          waitSeconds: 1,
+          invoke: (event) => continueHandler(event, lambdaContext(settings)),
+          onError,
+        });
+      },
+      async close() {
+        await simulator?.close();
+        clients.destroy();
+        await emulators.close();
+      },
+    };
+  } catch (error) {
+    await simulator?.close();
+    await emulators.close();
+    throw error;
+  }
+}
+
+/**
+ * The simulator's history is generated relative to an anchor time. Persisting the anchor (and
+ * seed) makes a second `npm start` see the same ConveYour as the first, so it resumes from its
+ * checkpoints against the same data.
+ */
+async function anchoredSimulatorOptions(dataDir: string | undefined): Promise<SimulatorOptions> {
+  const base: SimulatorOptions = { live: true, seed: 1 };
+  if (!dataDir) return base;
+  const file = path.join(dataDir, 'simulator.json');
+  try {
+    return { ...base, ...(JSON.parse(await readFile(file, 'utf8')) as SimulatorOptions) };
+  } catch {
+    const anchor = { seed: 1, anchorMs: Date.now() };
+    await writeFile(file, `${JSON.stringify(anchor, null, 2)}\n`);
+    return { ...base, ...anchor };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * `npm start`: the pipeline, locally. Starts the emulators and the ConveYour simulator (or
+ * uses the ConveYour account in .env), then fires the real tick handler every --interval
+ * seconds and delivers continuations to the real continue handler, with a live status line
+ * per collection. `--once` runs until every collection is caught up, prints a summary, exits 0.
+ */
+process.env.TZ = 'UTC';
+import { rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { ConfigError, optionalString, parseNumber } from '../../functions/config/env.js';
+import { clientOptionsFromEnv } from '../../functions/conveyour/client.js';
+import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtime.js';
+import { scheduleEvery } from './scheduler.js';
+import { renderStatus, renderSummary } from './statusView.js';
+
+const USAGE = `usage: npm start -- [--once] [--interval=SECONDS] [--data-dir=DIR] [--reset] [--seed=N] [--timeout=SECONDS] [--verbose]
+
+  --once              run until every collection is caught up, print a summary, exit 0
+  --interval=SECONDS  seconds between scheduled ticks (default 60, like the deployed schedule)
+  --data-dir=DIR      where emulator state and the landing zone persist (default .local)
+  --reset             delete the data dir first: start from no checkpoints and an empty landing zone
+  --seed=N            the simulator's seed for a new data dir (default 1)
+  --timeout=SECONDS   the hosted functions' timeout, as deployed (default 120)
+  --verbose           show the handlers' JSON logs at INFO and their EMF metrics
+
+With CONVEYOUR_DOMAIN (or CONVEYOUR_BASE_URL), CONVEYOUR_APPKEY and CONVEYOUR_TOKEN in .env or
+the environment, it tails that ConveYour instead of the simulator.`;
+
+interface StartOptions {
+  once: boolean;
+  intervalMs: number;
+  dataDir: string;
+  reset: boolean;
+  seed: number | undefined;
+  timeoutMs: number;
+  verbose: boolean;
+}
+
+export function parseStartArgs(argv: string[]): StartOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        once: { type: 'boolean', default: false },
+        interval: { type: 'string', default: '60' },
+        'data-dir': { type: 'string', default: '.local' },
+        reset: { type: 'boolean', default: false },
+        seed: { type: 'string' },
+        timeout: { type: 'string', default: '120' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new ConfigError('argv', `${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.help) throw new HelpRequested();
+  return {
+    once: values.once,
+    intervalMs: parseNumber(values.interval, '--interval', { min: 1, max: 3600, integer: true }) * 1000,
+    dataDir: values['data-dir'],
+    reset: values.reset,
+    seed: values.seed === undefined ? undefined : parseNumber(values.seed, '--seed', { min: 0, integer: true }),
+    timeoutMs: parseNumber(values.timeout, '--timeout', { min: 10, max: 900, integer: true }) * 1000,
+    verbose: values.verbose,
+  };
+}
+
+class HelpRequested extends Error {}
+
+async function main(): Promise<number> {
+  dotenv.config({ quiet: true });
+  let options: StartOptions;
+  try {
+    options = parseStartArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(USAGE);
+      return 0;
+    }
+    console.error((error as Error).message);
+    return 2;
+  }
+  if (!options.verbose) {
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  }
+  let conveyour: { baseUrl: string; appkey: string; token: string } | undefined;
+  if (optionalString(process.env, 'CONVEYOUR_APPKEY') && optionalString(process.env, 'CONVEYOUR_TOKEN')) {
+    try {
+      const fromEnv = clientOptionsFromEnv(process.env);
+      conveyour = { baseUrl: fromEnv.baseUrl, ...fromEnv.credentials };
+    } catch (error) {
+      console.error((error as Error).message);
+      return 2;
+    }
+  }
+  if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
+
+  const runtime = await startLocalRuntime({
+    dataDir: options.dataDir,
+    functionTimeoutMs: options.timeoutMs,
+    ...(conveyour ? { conveyour } : {}),
+    ...(options.seed !== undefined ? { simulator: { seed: options.seed } } : {}),
+  });
+  const source = conveyour ? `ConveYour at ${conveyour.baseUrl}` : `the ConveYour simulator at ${runtime.simulator!.url} (live)`;
+  console.log(`conveyour-collection-stream, local: tailing ${source} into s3://${runtime.resources.bucket} (data in ${options.dataDir})`);
+  const errors = (error: unknown) => console.error(`error: ${(error as Error).message ?? String(error)}`);
+  const continuations = runtime.startContinuations(errors);
+  try {
+    return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);
+  } finally {
+    await continuations.stop();
+    await runtime.close();
+  }
+}
+
+/** Ticks back to back until one finds every collection caught up (or idle). */
+async function runOnce(runtime: LocalRuntime): Promise<number> {
+  const startedMs = Date.now();
+  const failingTicks = new Map<string, number>();
+  for (;;) {
+    const outcome: TickOutcome = await runtime.tick();
+    printProgress(await runtime.checkpoints());
+    if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) break;
+    for (const run of outcome.runs) {
+      const key = `${run.source}/${run.collection}`;
+      failingTicks.set(key, run.status === 'failed' ? (failingTicks.get(key) ?? 0) + 1 : 0);
+      if ((failingTicks.get(key) ?? 0) >= 5) {
+        const checkpoint = (await runtime.checkpoints()).find((cp) => `${cp.source}/${cp.collection}` === key);
+        console.error(`${key} failed 5 ticks in a row: ${checkpoint?.counters.lastError?.message ?? 'see the logs (--verbose)'}`);
+        return 1;
+      }
+    }
+    // Let continuations holding leases make progress before asking again.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
+  return 0;
+}
+
+async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (error: unknown) => void): Promise<number> {
+  const tty = process.stdout.isTTY;
+  let lines = 0;
+  const draw = async () => {
+    const text = renderStatus(await runtime.checkpoints(), Date.now());
+    if (tty && lines > 0) process.stdout.write(`\x1b[${lines}A\x1b[0J`);
+    process.stdout.write(`${text}\n`);
+    lines = text.split('\n').length;
+  };
+  const scheduler = scheduleEvery(
+    intervalMs,
+    async () => {
+      await runtime.tick();
+      if (!tty) await draw();
+    },
+    onError,
+  );
+  const redraw = tty ? setInterval(() => void draw().catch(onError), 1000) : undefined;
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  scheduler.stop();
+  if (redraw) clearInterval(redraw);
+  console.log('\nstopping: checkpoints are saved; the next npm start resumes from them');
+  return 0;
+}
+
+function printProgress(checkpoints: Parameters<typeof renderStatus>[0]): void {
+  if (process.stdout.isTTY) process.stdout.write(`${renderStatus(checkpoints, Date.now())}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`npm start failed: ${(error as Error).message ?? String(error)}`);
+    process.exit(1);
+  },
+);

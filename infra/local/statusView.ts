@@ -1,0 +1,70 @@
+/** Renders checkpoints as a table: for the live status of `npm start`, its summary, and `npm run status`. */
+import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+
+export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number): string {
+  const rows = sorted(checkpoints).map((cp) => [
+    `${cp.source}/${cp.collection}`,
+    String(cp.counters.records),
+    String(cp.counters.files),
+    lag(cp, nowMs),
+    cp.inFlight ? `${cp.inFlight.query?.pages ?? 0} pages${cp.inFlight.pending.length ? ` +${cp.inFlight.pending.length} windows` : ''}` : '-',
+    cp.counters.lastError ? `${cp.counters.lastError.code}` : '',
+  ]);
+  return table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows);
+}
+
+export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number): string {
+  const records = checkpoints.reduce((sum, cp) => sum + cp.counters.records, 0);
+  const files = checkpoints.reduce((sum, cp) => sum + cp.counters.files, 0);
+  return `${renderStatus(checkpoints, nowMs)}\ncaught up: ${checkpoints.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
+}
+
+/** Every field of every checkpoint, for `npm run status`. */
+export function renderDetail(checkpoints: readonly Checkpoint[], nowMs: number): string {
+  return sorted(checkpoints)
+    .map((cp) => {
+      const lines = [
+        `${cp.source}/${cp.collection}`,
+        `  watermark   ${cp.watermark === undefined ? 'none (not started)' : `${iso(cp.watermark * 1000)}  (lag ${lag(cp, nowMs)})`}`,
+        `  landed      ${cp.counters.records} records, ${cp.counters.pages} pages, ${cp.counters.files} files, ${cp.counters.bytes} bytes`,
+        `  last ok     ${cp.counters.lastSuccessAtMs ? iso(cp.counters.lastSuccessAtMs) : 'never'}`,
+      ];
+      const run = cp.inFlight;
+      if (run) {
+        lines.push(
+          `  in flight   run ${run.runId} since ${iso(run.startedAtMs)}: window [${iso(run.window.start * 1000)}, ${iso(run.window.end * 1000)})` +
+            `${run.pending.length ? `, ${run.pending.length} more windows to ${iso(run.targetEnd * 1000)}` : ''}`,
+          `              ${run.query ? `query ${run.query.queryId}: ${run.query.pages} pages, ${run.query.records} records, next page ${run.query.next ? run.query.next.sequence : 'none'}` : 'query not opened yet'}` +
+            `${run.transcripts ? `; transcripts: ${run.transcripts.contacts} contacts, ${run.transcripts.records} records` : ''}` +
+            `${run.splits ? `; ${run.splits} cap splits` : ''}${run.cursorRestarts ? `; ${run.cursorRestarts} cursor restarts` : ''}`,
+        );
+      } else lines.push('  in flight   nothing');
+      lines.push(`  lease       ${cp.lease ? `${cp.lease.owner} until ${iso(cp.lease.expiresAtMs)}${cp.lease.expiresAtMs < nowMs ? ' (expired)' : ''}` : 'free'}`);
+      if (cp.counters.lastError) lines.push(`  last error  ${cp.counters.lastError.code} at ${iso(cp.counters.lastError.atMs)}: ${cp.counters.lastError.message}`);
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+function lag(cp: Checkpoint, nowMs: number): string {
+  if (cp.watermark === undefined) return 'not started';
+  const seconds = Math.max(0, Math.round(nowMs / 1000 - cp.watermark));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+function sorted(checkpoints: readonly Checkpoint[]): Checkpoint[] {
+  return [...checkpoints].sort((a, b) => `${a.source}/${a.collection}`.localeCompare(`${b.source}/${b.collection}`));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
