@@ -30,8 +30,6 @@ export interface PipelineConfig {
   table: string;
   queueUrl: string;
   policy: PipelinePolicy;
-  /** Per attempt, for ConveYour requests. */
-  conveyourRequestTimeoutMs: number;
   /** Per attempt, for every AWS SDK request (the SDK's default is no timeout at all). */
   awsRequestTimeoutMs: number;
 }
@@ -60,7 +58,6 @@ export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): Pipeli
     table: requireString(env, 'CHECKPOINT_TABLE'),
     queueUrl: requireString(env, 'CONTINUATION_QUEUE_URL'),
     policy,
-    conveyourRequestTimeoutMs: optionalNumber(env, 'CONVEYOUR_REQUEST_TIMEOUT_MS', 30_000, { min: 100, integer: true }),
     awsRequestTimeoutMs: optionalNumber(env, 'AWS_REQUEST_TIMEOUT_MS', 10_000, { min: 100, integer: true }),
   };
 }

@@ -14,7 +14,7 @@ import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
 import { ConveYourSecrets } from '../adapters/secrets.js';
 import { SqsContinuationQueue } from '../adapters/sqsContinuationQueue.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
-import { clientTuningFromEnv } from '../cli/clientTuning.js';
+import { clientTuningFromEnv } from '../conveyour/tuning.js';
 import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';

@@ -1,0 +1,23 @@
+/**
+ * `--debug` lines: what was asked of the API and how long it took, one line per attempt.
+ * Built only from the client's RequestEvent, which never holds credentials.
+ */
+import type { RequestEvent } from '../conveyour/client.js';
+
+/** `[debug] GET collection=events start_time=… data=1 -> 200 in 35ms (attempt 1)` */
+export function formatRequestEvent(event: RequestEvent): string {
+  const query = Object.entries(event.params)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  const status = event.status === undefined ? '' : ` ${event.status}`;
+  const head = `[debug] GET ${query} ->${status}`;
+  const attempt = `(attempt ${event.attempt})`;
+  switch (event.type) {
+    case 'response':
+      return `${head} in ${event.durationMs}ms ${attempt}`;
+    case 'retry':
+      return `${head} failed after ${event.durationMs}ms ${attempt}: ${event.error ?? 'unknown error'}; retrying in ${event.delayMs ?? 0}ms`;
+    case 'failure':
+      return `${head} failed after ${event.durationMs}ms ${attempt}: ${event.error ?? 'unknown error'}; giving up`;
+  }
+}
