@@ -33,6 +33,9 @@ export async function pageWindow(
       if (next.done) break;
       const page: Page = next.value;
       pending = page.nextCursor && deps.budget.allowsAnotherStep() ? iterator.next() : undefined;
+      // The prefetch may fail while this page is being written: the await below rethrows it, but until
+      // then it must not count as unhandled (Node would end the process).
+      pending?.catch(() => undefined);
       buffer.push(page);
       bufferBytes += page.byteLength;
       if (bufferBytes >= deps.policy.flushBytes || !page.nextCursor || !pending) {

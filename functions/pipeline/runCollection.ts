@@ -82,10 +82,11 @@ export interface RunResult {
 export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps): Promise<RunResult> {
   const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
   const stored = (await deps.store.load(key)) ?? emptyCheckpoint(key);
+  let runId: string | undefined;
   const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
     key,
     status,
-    runId: cp.inFlight?.runId,
+    runId: runId ?? cp.inFlight?.runId,
     ...totals,
     watermark: cp.watermark,
     ...(error ? { error } : {}),
@@ -133,6 +134,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
     return result('failed', stored, described);
   }
 
+  runId = cp.inFlight?.runId;
   try {
     for (;;) {
       const windowDone =
