@@ -28,7 +28,7 @@ export interface Harness {
   client: ConveYourClient;
   sources: SourceRuntime[];
   clock: { ms: number };
-  deps(overrides?: Partial<PipelineDeps> & { policy?: Partial<PipelinePolicy> }): PipelineDeps;
+  deps(overrides?: Omit<Partial<PipelineDeps>, 'policy'> & { policy?: Partial<PipelinePolicy> }): PipelineDeps;
   landed(): Promise<LandedObject[]>;
   close(): Promise<void>;
 }
