@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { ConfigError, optionalString, parseNumber } from '../../functions/config/env.js';
 import { clientOptionsFromEnv } from '../../functions/conveyour/client.js';
+import { publishEndpoints } from './endpointsFile.js';
 import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtime.js';
 import { scheduleEvery } from './scheduler.js';
 import { renderStatus, renderSummary } from './statusView.js';
@@ -111,9 +112,17 @@ async function main(): Promise<number> {
   console.log(`conveyour-collection-stream, local: tailing ${source} into s3://${runtime.resources.bucket} (data in ${options.dataDir})`);
   const errors = (error: unknown) => console.error(`error: ${(error as Error).message ?? String(error)}`);
   const continuations = runtime.startContinuations(errors);
+  const unpublish = await publishEndpoints(options.dataDir, {
+    pid: process.pid,
+    region: runtime.emulators.region,
+    endpoints: runtime.emulators.endpoints,
+    table: runtime.resources.table,
+    bucket: runtime.resources.bucket,
+  });
   try {
     return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);
   } finally {
+    await unpublish();
     await continuations.stop();
     await runtime.close();
   }

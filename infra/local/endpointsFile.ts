@@ -1,0 +1,39 @@
+/**
+ * `npm start` publishes its emulator endpoints in the data dir, so `npm run status` can read
+ * the live table instead of opening LevelDB, which the running emulator holds locked.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AwsEndpoints } from '../../functions/adapters/awsClients.js';
+
+export interface PublishedEndpoints {
+  pid: number;
+  region: string;
+  endpoints: AwsEndpoints;
+  table: string;
+  bucket: string;
+}
+
+const FILE = 'endpoints.json';
+
+export async function publishEndpoints(dataDir: string, endpoints: PublishedEndpoints): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, FILE);
+  await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`);
+  return () => rm(file, { force: true });
+}
+
+/** The endpoints of a running `npm start` on this data dir, if one is alive. */
+export async function runningEndpoints(dataDir: string): Promise<PublishedEndpoints | undefined> {
+  let published: PublishedEndpoints;
+  try {
+    published = JSON.parse(await readFile(path.join(dataDir, FILE), 'utf8')) as PublishedEndpoints;
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(published.pid, 0);
+    return published;
+  } catch {
+    return undefined;
+  }
+}
