@@ -1,0 +1,125 @@
+/**
+ * The ConveYour API simulator: an HTTP server on loopback that speaks the
+ * collectionStream contract with deterministic, realistic data, optional live changes,
+ * rate limits and injected faults, plus a truth view for correctness checks.
+ * Used by `npm start`, the tests and the benchmarks. Choices: ./README.md.
+ *
+ * @example
+ * const sim = await startSimulator({ seed: 7, live: { intervalMs: 0 } });
+ * // CONVEYOUR_BASE_URL=sim.url, credentials sim.credentials
+ * await sim.close();
+ */
+import type { CollectionName } from '../../../functions/conveyour/collections.js';
+import type { Credentials } from '../../../functions/conveyour/types.js';
+import { CollectionStreamApi } from './api.js';
+import { CursorCodec } from './cursor.js';
+import { Dataset } from './dataset.js';
+import { FaultPlanner, type FaultConfig } from './faults.js';
+import { LiveGenerator } from './live.js';
+import { resolveOptions, type SimulatorOptions } from './options.js';
+import { Rng, hash32 } from './prng.js';
+import { QueryRegistry } from './queries.js';
+import { TokenBucket } from './rateLimit.js';
+import { SimulatorServer } from './server.js';
+import { StatsRecorder, emptyPerCollection, type SimulatorStats } from './stats.js';
+import { createTruth, type Truth } from './truth.js';
+
+export type { FaultConfig, FaultKind } from './faults.js';
+export { FAULT_KINDS, FaultConfigError } from './faults.js';
+export type { HistoryOptions, LiveOptions, SimulatorOptions } from './options.js';
+export { SimulatorOptionsError } from './options.js';
+export type { SimulatorStats } from './stats.js';
+export type { Truth, TruthVersion } from './truth.js';
+export { API_PATH } from './api.js';
+
+export interface Simulator {
+  /** 'http://127.0.0.1:PORT' */
+  url: string;
+  port: number;
+  /** What it accepts. */
+  credentials: Credentials;
+  truth: Truth;
+  stats(): SimulatorStats;
+  /** Replaces the fault plan; a schedule counts requests from this call. undefined = no faults. */
+  setFaults(faults: FaultConfig | undefined): void;
+  /** Live mode: generates what is due up to the clock's now (or `toMs`); returns versions added (0 when live is off). */
+  advanceLive(toMs?: number): number;
+  /** Closes the server and destroys open sockets (hung requests included) at once. */
+  close(): Promise<void>;
+}
+
+function hex8(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Generates the data, then listens; resolves once the URL is usable. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const resolved = resolveOptions(options);
+  const { now, seed } = resolved;
+  const startMs = now();
+  const dataset = new Dataset(resolved, Math.floor(startMs / 1000));
+  const stats = new StatsRecorder();
+  const live = resolved.live.enabled ? new LiveGenerator(dataset, resolved) : undefined;
+
+  const advanceLive = (toMs?: number): number => {
+    if (live === undefined) return 0;
+    const added = live.advance(Math.floor((toMs ?? now()) / 1000));
+    stats.liveVersionsAdded += added;
+    return added;
+  };
+
+  // Query ids and cursor keys depend on the start time, so a restarted simulator answers
+  // 404 to the previous instance's queries, while a fixed test clock stays reproducible.
+  const registry = new QueryRegistry(hex8(hash32(seed, startMs, 0x9e)), resolved.cursorTtlSeconds * 1000);
+  const api = new CollectionStreamApi({
+    dataset,
+    registry,
+    codec: new CursorCodec(`conveyour-simulator:${seed}:${startMs}`),
+    stats,
+    credentials: resolved.credentials,
+    pageSize: resolved.pageSize,
+    queryCap: resolved.queryCap,
+    now,
+    catchUpLive: () => void advanceLive(),
+  });
+
+  let faults = resolved.faults === undefined ? undefined : new FaultPlanner(resolved.faults);
+  const latencyDraws = new Rng(hash32(seed, 0x1a7e));
+  const { min, max } = resolved.latencyMs;
+  const server = new SimulatorServer({
+    api,
+    stats,
+    now,
+    faults: () => faults,
+    bucket: resolved.rateLimit === undefined ? undefined : new TokenBucket(resolved.rateLimit.requestsPerSecond, resolved.rateLimit.burst, startMs),
+    latency: () => (max === 0 ? 0 : min + latencyDraws.next() * (max - min)),
+  });
+  const port = await server.listen(resolved.host, resolved.port);
+  const timer = live !== undefined && resolved.live.intervalMs > 0 ? setInterval(() => advanceLive(), resolved.live.intervalMs) : undefined;
+  timer?.unref();
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    credentials: { ...resolved.credentials },
+    truth: createTruth(dataset),
+    stats: () => {
+      const records = emptyPerCollection();
+      const versions = emptyPerCollection();
+      for (const [name, store] of Object.entries(dataset.stores) as Array<[CollectionName, (typeof dataset.stores)[CollectionName]]>) {
+        records[name] = store.count;
+        versions[name] = store.versionCount;
+      }
+      return stats.snapshot({ openQueries: registry.openCount(), records, versions });
+    },
+    setFaults: (config) => {
+      faults = config === undefined ? undefined : new FaultPlanner(config);
+    },
+    advanceLive,
+    close: async () => {
+      if (timer !== undefined) clearInterval(timer);
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { CliArgsError, parseCliArgs } from '../../infra/local/simulator/cliArgs.js';
+
+describe('simulator CLI flags', () => {
+  it('defaults to port 8787 and nothing else', () => {
+    expect(parseCliArgs([])).toEqual({ help: false, options: { port: 8787 } });
+  });
+
+  it('parses every flag into options', () => {
+    const parsed = parseCliArgs([
+      '--port=0', '--seed', '3', '--page-size=50', '--query-cap=500', '--cursor-ttl=30', '--history-days=2',
+      '--counts=contacts:10,events:100', '--record-bytes=1024', '--latency=5-20', '--rate-limit=10:30', '--live',
+      '--live-interval=250', '--faults=500:0.1,hang@3', '--fault-seed=2', '--retry-after=0', '--hang-ms=100',
+      '--faults-only-for=next', '--appkey=k', '--token=t',
+    ]);
+    expect(parsed).toEqual({
+      help: false,
+      options: {
+        port: 0, seed: 3, pageSize: 50, queryCap: 500, cursorTtlSeconds: 30, recordBytes: 1024,
+        history: { days: 2, counts: { contacts: 10, events: 100 } },
+        latencyMs: { min: 5, max: 20 },
+        rateLimit: { requestsPerSecond: 10, burst: 30 },
+        live: { intervalMs: 250 },
+        faults: { rate: { '500': 0.1 }, schedule: [{ request: 3, kind: 'hang' }], seed: 2, retryAfterSeconds: 0, hangMs: 100, onlyFor: 'next' },
+        credentials: { appkey: 'k', token: 't' },
+      },
+    });
+  });
+
+  it('recognises --help', () => {
+    expect(parseCliArgs(['--help'])).toEqual({ help: true });
+  });
+
+  it.each<[string[], RegExp]>([
+    [['--bogus=1'], /unknown flag --bogus; valid: --port/],
+    [['--seed=abc'], /--seed must be an integer >= 0, got 'abc'/],
+    [['--port=70000'], /--port must be at most 65535/],
+    [['--counts=users:5'], /--counts: 'users' is not a collection/],
+    [['--faults=teapot:0.5'], /--faults: 'teapot:0.5' is not kind:probability or kind@request/],
+    [['--retry-after=1'], /need --faults/],
+    [['--live=yes'], /--live takes no value/],
+    [['--seed'], /--seed needs a value/],
+    [['--appkey=k'], /--appkey and --token go together/],
+    [['stray'], /unexpected argument 'stray'/],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(CliArgsError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});

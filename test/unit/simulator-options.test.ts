@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { resolveOptions, SimulatorOptionsError, type SimulatorOptions } from '../../infra/local/simulator/options.js';
+
+describe('simulator options', () => {
+  it('fills the documented defaults', () => {
+    const resolved = resolveOptions();
+    expect(resolved).toMatchObject({
+      seed: 1,
+      pageSize: 1000,
+      queryCap: 100_000,
+      cursorTtlSeconds: 600,
+      historyDays: 30,
+      minVersionGapSeconds: 180,
+      credentials: { appkey: 'sim-appkey', token: 'sim-token' },
+      rateLimit: undefined,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    expect(resolved.counts).toMatchObject({ contacts: 2000, events: 20_000 });
+    expect(resolved.live.enabled).toBe(false);
+  });
+
+  it('turns live mode on with defaults for `live: true`', () => {
+    expect(resolveOptions({ live: true }).live).toMatchObject({ enabled: true, intervalMs: 1000 });
+  });
+
+  it.each<[SimulatorOptions, RegExp]>([
+    [{ pageSize: 0 }, /pageSize must be an integer in \[1, 100000\], got 0/],
+    [{ history: { counts: { users: 3 } as never } }, /history.counts.users is not a collection/],
+    [{ live: { createsPerMinute: { events: -1 } } }, /live.createsPerMinute.events must be a number >= 0/],
+    [{ live: { createsPerMinute: { lesson_transcripts: 5 } } }, /transcripts are created with each new contact/],
+    [{ host: '0.0.0.0' }, /host must be a loopback address/],
+    [{ latencyMs: { min: 5, max: 1 } }, /latencyMs must be/],
+    [{ rateLimit: { requestsPerSecond: 0, burst: 1 } }, /rateLimit.requestsPerSecond must be a number > 0/],
+  ])('rejects %j naming the option', (options, message) => {
+    expect(() => resolveOptions(options)).toThrow(SimulatorOptionsError);
+    expect(() => resolveOptions(options)).toThrow(message);
+  });
+
+  it('never echoes credentials in its errors', () => {
+    expect(() => resolveOptions({ credentials: { appkey: 'secret-appkey', token: '' } })).toThrow(/^credentials.token must be a non-empty string$/);
+  });
+});
