@@ -49,6 +49,8 @@ export interface LocalRuntimeOptions {
   env?: Record<string, string>;
   prefix?: string;
   maxReceiveCount?: number;
+  /** Defaults to six times the function timeout, as deployed; tests shorten it. */
+  visibilityTimeoutSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -83,7 +85,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deadLetterQueue: LOCAL_NAMES.deadLetterQueue,
       maxReceiveCount: options.maxReceiveCount ?? 5,
       // As deployed: at least six times the function timeout, so a message is never redelivered while a run is alive.
-      visibilityTimeoutSeconds: Math.ceil((6 * timeoutMs) / 1000),
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * timeoutMs) / 1000),
     });
     let baseUrl: string;
     let credentials: { appkey: string; token: string };
