@@ -190,6 +190,30 @@ describe('pipeline under failures', () => {
     expect(new Set(landed.map((o) => o.metadata.generation))).toEqual(new Set(['0', '1']));
   });
 
+  it.each([
+    ['a next page that hands back its own cursor', [{ request: 3, kind: 'freeze' as const }]],
+    ['an empty page that still claims more', [{ request: 3, kind: 'stall' as const }]],
+  ])('stops at %s with a stalled-cursor failure, never a false completion, and the next tick lands everything', async (_name, schedule) => {
+    harness = await startHarness(aws);
+    const nowSec = Math.floor(harness.clock.ms / 1000);
+    harness.sim.setFaults({ schedule });
+
+    const stalled = await runTick(harness.sources, harness.deps());
+
+    expect(stalled.runs[0]).toMatchObject({ status: 'failed', error: { code: 'CONVEYOUR_STALLED_CURSOR' } });
+    const cp = await harness.res.checkpoints.load(key);
+    expect(cp?.watermark).toBeUndefined();
+    expect(cp?.counters.lastError?.code).toBe('CONVEYOUR_STALLED_CURSOR');
+    harness.sim.setFaults(undefined);
+    harness.clock.ms += 60_000;
+
+    const next = await runTick(harness.sources, harness.deps());
+
+    expect(next.runs[0]?.status).toBe('caught-up');
+    expect(distinct(versionsOf(await harness.landed()))).toEqual(expected(harness, nowSec));
+    expect((await harness.res.checkpoints.load(key))?.counters.lastError).toBeUndefined();
+  });
+
   it('never leaves a completed run with a cursor or query id behind', async () => {
     harness = await startHarness(aws, { collections: ['events', 'contacts', 'lesson_transcripts'] });
     harness.sim.setFaults({ seed: 3, rate: { '503': 0.1, reset: 0.05, truncate: 0.05, '429': 0.05 }, retryAfterSeconds: 0 });

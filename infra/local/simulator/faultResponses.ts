@@ -51,6 +51,30 @@ function truncate(context: FaultContext, occurrence: number): void {
   }
 }
 
+/**
+ * A cursor that does not move: the page the request would have got, but pointing back at the
+ * request's own cursor (freeze), or emptied while still claiming more (stall). A client that
+ * follows either loops forever; one that stops on the empty page reports a false "complete".
+ */
+function stuckCursor(context: FaultContext, empty: boolean): void {
+  const answer = context.wouldHaveAnswered();
+  const cursor = new URL(context.request.url ?? '/', 'http://simulator.invalid').searchParams.get('cursor');
+  if (answer.status !== 200 || cursor === null) {
+    context.responded(answer.status);
+    context.response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+    context.response.end(answer.body);
+    return;
+  }
+  const page = JSON.parse(answer.body.toString('utf8')) as { data: { data: { results: unknown[]; query_id: string; pagination: Record<string, unknown> } } };
+  const inner = page.data.data;
+  if (empty) inner.results = [];
+  inner.pagination = { ...inner.pagination, next_cursor: cursor };
+  const body = JSON.stringify(page);
+  context.responded(200);
+  context.response.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
+  context.response.end(body);
+}
+
 /** Answers (or deliberately does not answer) a faulted request. */
 export function respondWithFault(fault: FaultDecision, context: FaultContext): void {
   const { response, request } = context;
@@ -82,6 +106,9 @@ export function respondWithFault(fault: FaultDecision, context: FaultContext): v
       else socket.destroy();
       return;
     }
+    case 'freeze':
+    case 'stall':
+      return stuckCursor(context, fault.kind === 'stall');
     case 'hang':
       // Never answer. The client's timeout, hangMs or close() ends the connection.
       if (context.hangMs !== undefined) context.schedule(() => request.socket.destroy(), context.hangMs);

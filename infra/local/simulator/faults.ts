@@ -6,7 +6,7 @@
  */
 import { Rng, hash32 } from './prng.js';
 
-export const FAULT_KINDS = ['429', '500', '502', '503', 'hang', 'reset', 'truncate', 'nonjson', 'expire', 'badcreds'] as const;
+export const FAULT_KINDS = ['429', '500', '502', '503', 'hang', 'reset', 'truncate', 'nonjson', 'expire', 'badcreds', 'freeze', 'stall'] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -99,8 +99,8 @@ export class FaultPlanner {
     for (const kind of FAULT_KINDS) {
       cumulative += this.config.rate?.[kind] ?? 0;
       if (draw < cumulative) {
-        // A first page has no cursor to expire.
-        return kind === 'expire' && !isNextPage ? undefined : kind;
+        // A first page has no cursor to expire, freeze or stall on.
+        return (kind === 'expire' || kind === 'freeze' || kind === 'stall') && !isNextPage ? undefined : kind;
       }
     }
     return undefined;
