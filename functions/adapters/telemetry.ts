@@ -9,30 +9,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Log } from '../pipeline/ports.js';
+import { METRIC_NAMESPACE, MetricName, SERVICE_NAME } from './metricNames.js';
 import type { InvocationResult } from '../pipeline/orchestrate.js';
 import type { RunResult } from '../pipeline/runCollection.js';
 
-export const METRICS_NAMESPACE = 'ConveYourStream';
-
-/** Metric names, shared with the CDK alarms and dashboard. */
-export const MetricName = {
-  RecordsLanded: 'RecordsLanded',
-  PagesFetched: 'PagesFetched',
-  FilesWritten: 'FilesWritten',
-  BytesLanded: 'BytesLanded',
-  LagSeconds: 'LagSeconds',
-  Retries: 'Retries',
-  RunFailures: 'RunFailures',
-  CursorRestarts: 'CursorRestarts',
-  WindowSplits: 'WindowSplits',
-} as const;
-
-export function createLogger(serviceName = 'conveyour-collection-stream'): Logger {
-  return new Logger({ serviceName });
+export function createLogger(): Logger {
+  return new Logger({ serviceName: SERVICE_NAME });
 }
 
-export function createMetrics(serviceName = 'conveyour-collection-stream'): Metrics {
-  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+export function createMetrics(): Metrics {
+  return new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
 }
 
 /** The core's Log port on a Powertools logger. */

@@ -1,0 +1,206 @@
+/**
+ * Alarms on everything that means records are not landing, and one dashboard to look at
+ * when one fires. Alarms notify an SNS topic with an e-mail subscription when `alarmEmail`
+ * is set; without it they still show their state in the console.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { collectionDimensions, METRIC_NAMESPACE, MetricName, type MetricNameValue } from '../../../functions/adapters/metricNames.js';
+import { acknowledge } from './acknowledge.js';
+
+export interface MonitoredCollection {
+  source: string;
+  collection: string;
+}
+
+export interface MonitoringProps {
+  functions: { tick: lambda.IFunction; continuation: lambda.IFunction };
+  deadLetterQueues: { continuations: sqs.IQueue; schedule: sqs.IQueue };
+  collections: readonly MonitoredCollection[];
+  lagThresholdSeconds: number;
+  /** Seconds between two ticks: the tick heartbeat alarm waits for a few missed ones. */
+  scheduleIntervalSeconds: number;
+  alarmEmail?: string;
+  dashboardName: string;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+export class Monitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly topic: sns.Topic | undefined;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { tick, continuation } = props.functions;
+
+    if (props.alarmEmail !== undefined) {
+      this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'ConveYour pipeline alarms', enforceSSL: true });
+      const subscription = this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      acknowledge(
+        subscription,
+        'Serverless-SNSRedrivePolicy',
+        'An alarm e-mail that cannot be delivered leaves the alarm itself in ALARM state in CloudWatch, so a dead-letter queue would hold nothing anyone acts on.',
+      );
+      acknowledge(
+        this.topic,
+        'AwsSolutions-SNS2',
+        'Alarm notifications carry only alarm names and states, and CloudWatch cannot publish to a topic encrypted with the AWS managed key, so encryption would need a paid customer key for no data worth protecting.',
+      );
+    }
+
+    for (const [name, queue] of [
+      ['ContinuationDeadLetters', props.deadLetterQueues.continuations],
+      ['ScheduleDeadLetters', props.deadLetterQueues.schedule],
+    ] as const) {
+      this.add(name, {
+        alarmDescription: `${name}: a message reached the dead-letter queue. Continuations: a collection failed 5 times in a row (the tick still resumes it; read the continue logs). Schedule: a tick could not be delivered.`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    for (const [name, fn] of [
+      ['Tick', tick],
+      ['Continue', continuation],
+    ] as const) {
+      // Two bad 5-minute periods out of three: a single crash heals itself on the next tick,
+      // a repeating one does not.
+      this.add(`${name}Errors`, {
+        alarmDescription: `The ${name.toLowerCase()} function failed (threw or timed out) in at least 2 of the last 3 five-minute periods.`,
+        metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.add(`${name}Throttles`, {
+        alarmDescription: `The ${name.toLowerCase()} function was throttled in at least 2 of the last 3 five-minute periods: its reserved concurrency is too small for the work.`,
+        metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    // Only the continue function is ever invoked by its own chain (Lambda -> SQS -> Lambda).
+    this.add('RecursiveInvocationsDropped', {
+      alarmDescription:
+        'Lambda stopped a continuation chain at 16 hops. The pipeline caps chains at 10, so this means a bug ignores the cap; nothing is lost (the tick resumes the cursor) but the chain was looping.',
+      metric: continuation.metric('RecursiveInvocationsDropped', { period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Missing data is breaching here: no invocations at all means the schedule is not running.
+    // Periods at least as long as the schedule interval, so a healthy period always holds a tick;
+    // CloudWatch caps the evaluated window at one day.
+    const heartbeat = Duration.seconds(Math.min(86_400, Math.max(300, props.scheduleIntervalSeconds)));
+    const heartbeatPeriods = Math.max(1, Math.min(3, Math.floor(86_400 / heartbeat.toSeconds())));
+    this.add('TickNotRunning', {
+      alarmDescription: `The tick function was not invoked for ${(heartbeatPeriods * heartbeat.toSeconds()) / 60} minutes: the schedule is disabled or failing to deliver.`,
+      metric: tick.metricInvocations({ period: heartbeat, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: heartbeatPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    for (const { source, collection } of props.collections) {
+      this.add(`Lag-${source}-${collection}`, {
+        alarmDescription: `${source}/${collection} is more than ${props.lagThresholdSeconds} s behind for 15 minutes (a backfill shows this until it catches up).`,
+        metric: collectionMetric(MetricName.LagSeconds, source, collection, 'Maximum', { labelled: false }),
+        threshold: props.lagThresholdSeconds,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // An idle, fresh collection publishes no lag at all (see functions/adapters/metricNames.ts).
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    const perCollection = (metric: MetricNameValue, statistic: string) =>
+      props.collections.map(({ source, collection }) => collectionMetric(metric, source, collection, statistic));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Records landed per collection', left: perCollection(MetricName.RecordsLanded, 'Sum'), width: 12, stacked: true }),
+      new cloudwatch.GraphWidget({
+        title: 'Lag per collection (seconds)',
+        left: perCollection(MetricName.LagSeconds, 'Maximum'),
+        leftAnnotations: [{ value: props.lagThresholdSeconds, label: 'alarm threshold' }],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Pages fetched per collection', left: perCollection(MetricName.PagesFetched, 'Sum'), width: 12, stacked: true }),
+      new cloudwatch.GraphWidget({
+        title: 'Run failures per collection',
+        left: perCollection(MetricName.RunFailures, 'Sum'),
+        right: [...perCollection(MetricName.Retries, 'Sum')],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors and throttles',
+        left: [tick.metricErrors({ label: 'tick errors' }), continuation.metricErrors({ label: 'continue errors' })],
+        right: [tick.metricThrottles({ label: 'tick throttles' }), continuation.metricThrottles({ label: 'continue throttles' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues and continuation chains',
+        left: [
+          props.deadLetterQueues.continuations.metricApproximateNumberOfMessagesVisible({ label: 'continuation DLQ', statistic: 'Maximum' }),
+          props.deadLetterQueues.schedule.metricApproximateNumberOfMessagesVisible({ label: 'schedule DLQ', statistic: 'Maximum' }),
+        ],
+        right: [continuation.metric('RecursiveInvocationsDropped', { label: 'recursive invocations dropped', statistic: 'Sum' })],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: Math.min(12, 2 + Math.ceil(this.alarms.length / 4)) }),
+    );
+  }
+
+  private add(id: string, props: cloudwatch.AlarmProps): void {
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    if (this.topic) alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}
+
+/** A per-collection pipeline metric, with the exact dimensions it is published with. */
+export function collectionMetric(
+  metricName: MetricNameValue,
+  source: string,
+  collection: string,
+  statistic: string,
+  { labelled = true }: { labelled?: boolean } = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: collectionDimensions(source, collection),
+    statistic,
+    period: FIVE_MINUTES,
+    // A label turns an alarm's metric into a metric-math query; only graphs need one.
+    ...(labelled ? { label: `${source}/${collection}` } : {}),
+  });
+}

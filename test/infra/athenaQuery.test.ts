@@ -1,0 +1,75 @@
+/**
+ * The saved "latest version" Athena query, run on DuckDB over landing files the pipeline's own
+ * encoder wrote. Only the table reference and Athena's "$path" pseudo-column are swapped for
+ * DuckDB's read_json(..., filename = true); the window function, the regexp that reads the
+ * source from the file name and the filter run as written.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConveYourRecord } from '../../functions/conveyour/types.js';
+import { encodeLandingObjects, landingKey } from '../../functions/pipeline/landing.js';
+import { latestVersionQuery, SOURCE_FROM_PATH_REGEX } from '../../infra/cdk/constructs/athenaSchema.js';
+
+let dir: string;
+
+function land(source: string, window: { start: number; end: number }, range: string, records: ConveYourRecord[]): void {
+  const identity = { prefix: 'conveyour/', source, collection: 'events', window, generation: 0, range, queryId: `q-${source}-${window.start}` };
+  for (const object of encodeLandingObjects(identity, records)) {
+    const path = join(dir, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, object.body);
+  }
+}
+
+const event = (id: string, updatedAt: number, name: string): ConveYourRecord => ({ _id: id, created_at: 1_700_000_000, updated_at: updatedAt, d: { name }, con_id: 'c1', campaign_id: 'k1', event: name });
+
+async function runOnDuckDb(sql: string): Promise<Array<Record<string, unknown>>> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(sql);
+    return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'landing-'));
+  // acme_eu-1 (a source name with '_' and '-'): e1 lands, then its update lands in a later window,
+  // twice (an overlap re-read); e2 lands once. beta has its own e1, an unrelated record.
+  land('acme_eu-1', { start: 1_700_000_000, end: 1_700_000_060 }, 'p000001-000001', [event('e1', 1_700_000_010, 'opened'), event('e2', 1_700_000_020, 'sent')]);
+  land('acme_eu-1', { start: 1_700_086_400, end: 1_700_086_460 }, 'p000001-000001', [event('e1', 1_700_086_410, 'clicked')]);
+  land('acme_eu-1', { start: 1_700_086_400, end: 1_700_086_520 }, 'c1i0-c1i4', [event('e1', 1_700_086_410, 'clicked')]);
+  land('beta', { start: 1_700_000_000, end: 1_700_000_060 }, 'p000001-000001', [event('e1', 1_700_000_030, 'bounced')]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the latest-version query', () => {
+  it('keeps exactly the newest version of each record of each source', async () => {
+    const files = `read_json('${dir}/conveyour/collection=events/*/*.ndjson.gz', format = 'newline_delimited', filename = true)`;
+    const sql = latestVersionQuery('db', 'events').replace('"db"."events"', files).replaceAll('"$path"', 'filename');
+
+    const rows = await runOnDuckDb(`SELECT source, "_id", updated_at, event FROM (${sql}) ORDER BY source, "_id"`);
+
+    expect(rows).toEqual([
+      { source: 'acme_eu-1', _id: 'e1', updated_at: '1700086410', event: 'clicked' },
+      { source: 'acme_eu-1', _id: 'e2', updated_at: '1700000020', event: 'sent' },
+      { source: 'beta', _id: 'e1', updated_at: '1700000030', event: 'bounced' },
+    ]);
+  });
+});
+
+describe('the source-from-path regex', () => {
+  it('reads the source name back from keys the pipeline writes, for page and transcript ranges', () => {
+    const key = (source: string, range: string) =>
+      landingKey({ prefix: 'p/', source, collection: 'events', window: { start: 1, end: 2 }, generation: 3, range, queryId: 'q' }, '2024-01-01');
+    const pattern = new RegExp(SOURCE_FROM_PATH_REGEX);
+    expect(pattern.exec(`s3://bucket/${key('acme_eu-1', 'p000001-000002')}`)?.[1]).toBe('acme_eu-1');
+    expect(pattern.exec(`s3://bucket/${key('beta', 'c12i3-c14i7')}`)?.[1]).toBe('beta');
+  });
+});

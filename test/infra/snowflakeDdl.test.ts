@@ -1,0 +1,104 @@
+/**
+ * `npm run snowflake-ddl`: the worksheet it prints for a deployed landing zone, where it takes
+ * its values from (flags or `cdk deploy --outputs-file`), and the file-name patterns the pipe
+ * applies, checked against keys the pipeline itself writes.
+ */
+import { describe, expect, it } from 'vitest';
+import { landingKey } from '../../functions/pipeline/landing.js';
+import { OUTPUT } from '../../infra/cdk/outputs.js';
+import { FILE_NAME_PATTERNS, optionsFromOutputs, snowflakeDdl } from '../../infra/cdk/snowflakeDdl.js';
+import { ddlOptionsFromArgs } from '../../infra/cdk/snowflakeDdlCli.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/ConveYourStream-snowflake-reader';
+const OPTIONS = { bucket: 'conveyour-landing-1', prefix: 'conveyour/', roleArn: ROLE, name: 'CONVEYOUR' };
+const outputsFile = (prefix = 'conveyour/') =>
+  JSON.stringify({ ConveYourStream: { [OUTPUT.landingBucket]: 'conveyour-landing-1', [OUTPUT.landingPrefix]: prefix, [OUTPUT.snowflakeRoleArn]: ROLE } });
+
+describe('the Snowflake worksheet', () => {
+  const sql = snowflakeDdl(OPTIONS);
+
+  it('creates a storage integration for the reader role, limited to the landing prefix', () => {
+    expect(sql).toContain(`STORAGE_AWS_ROLE_ARN = '${ROLE}'`);
+    expect(sql).toContain("STORAGE_ALLOWED_LOCATIONS = ('s3://conveyour-landing-1/conveyour/')");
+  });
+
+  it('reads gzip NDJSON through a stage on the landing prefix', () => {
+    expect(sql).toMatch(/CREATE FILE FORMAT IF NOT EXISTS CONVEYOUR_NDJSON_GZ\s+TYPE = JSON\s+COMPRESSION = GZIP;/);
+    expect(sql).toMatch(/CREATE STAGE IF NOT EXISTS CONVEYOUR_LANDING_STAGE\s+URL = 's3:\/\/conveyour-landing-1\/conveyour\/'\s+STORAGE_INTEGRATION = CONVEYOUR_LANDING/);
+  });
+
+  it('keeps the record as VARIANT beside the columns extracted from it and from its file name', () => {
+    expect(sql).toMatch(/RECORD VARIANT NOT NULL,\s+_ID STRING,\s+UPDATED_AT NUMBER\(20, 0\),\s+COLLECTION STRING,\s+DT DATE,\s+SOURCE STRING,\s+FILE_NAME STRING/);
+    expect(sql).toContain('$1:_id::STRING,');
+    expect(sql).toContain('$1:updated_at::NUMBER(20, 0),');
+  });
+
+  it('auto-ingests with a pipe and dedupes to the latest version per collection, source and _id in a view', () => {
+    expect(sql).toMatch(/CREATE PIPE IF NOT EXISTS CONVEYOUR_RECORDS_PIPE\s+AUTO_INGEST = TRUE/);
+    expect(sql).toMatch(/QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY COLLECTION, SOURCE, _ID ORDER BY UPDATED_AT DESC, FILE_NAME DESC\) = 1;/);
+  });
+
+  it('prefixes every object name and emits USE statements when asked', () => {
+    const named = snowflakeDdl({ ...OPTIONS, name: 'acme', database: 'RAW', schema: 'CONVEYOUR' });
+    expect(named).toMatch(/^USE DATABASE RAW;\nUSE SCHEMA CONVEYOUR;$/m);
+    expect(named).toContain('CREATE TABLE IF NOT EXISTS ACME_RECORDS');
+    expect(named).not.toContain('CONVEYOUR_RECORDS');
+  });
+
+  it('refuses values that would break out of a SQL literal', () => {
+    expect(() => snowflakeDdl({ ...OPTIONS, roleArn: "arn:aws:iam::123456789012:role/x'); DROP TABLE t; --" })).toThrow(/--role-arn must be an IAM role ARN/);
+    expect(() => snowflakeDdl({ ...OPTIONS, prefix: "a'b/" })).toThrow(/--prefix must be an S3 key prefix/);
+  });
+});
+
+describe("the pipe's file-name patterns", () => {
+  // METADATA$FILENAME is the key below the stage URL (the landing prefix).
+  const relative = (source: string, range: string) =>
+    landingKey({ prefix: '', source, collection: 'lesson_transcripts', window: { start: 1, end: 2 }, generation: 0, range, queryId: 'q' }, '2024-02-29');
+
+  it('extract collection, dt and source from a landing key', () => {
+    const name = relative('acme_eu-1', 'c1i0-c2i3');
+    expect(new RegExp(FILE_NAME_PATTERNS.collection).exec(name)?.[1]).toBe('lesson_transcripts');
+    expect(new RegExp(FILE_NAME_PATTERNS.dt).exec(name)?.[1]).toBe('2024-02-29');
+    expect(new RegExp(FILE_NAME_PATTERNS.source).exec(name)?.[1]).toBe('acme_eu-1');
+  });
+
+  it('match landing files and nothing else under the prefix', () => {
+    const files = new RegExp(`^${FILE_NAME_PATTERNS.files}$`);
+    expect(files.test(relative('acme', 'p000001-000002'))).toBe(true);
+    expect(files.test('collection=events/dt=2024-01-01/manifest.json')).toBe(false);
+    expect(files.test('athena-results/abc.csv')).toBe(false);
+  });
+});
+
+describe('where the values come from', () => {
+  it('reads bucket, prefix and role from the cdk deploy outputs file', () => {
+    expect(ddlOptionsFromArgs(['--outputs', 'cdk-outputs.json'], () => outputsFile())).toEqual(OPTIONS);
+  });
+
+  it('turns the root-prefix output "/" into an empty prefix', () => {
+    expect(optionsFromOutputs(JSON.parse(outputsFile('/'))).prefix).toBe('');
+  });
+
+  it('lets a flag override a value from the outputs file', () => {
+    expect(ddlOptionsFromArgs(['--outputs', 'o.json', '--prefix', 'other/'], () => outputsFile()).prefix).toBe('other/');
+  });
+
+  it('works from flags alone, offline', () => {
+    expect(ddlOptionsFromArgs(['--bucket', 'conveyour-landing-1', '--prefix', 'conveyour/', '--role-arn', ROLE])).toEqual(OPTIONS);
+  });
+
+  it('names the missing flags', () => {
+    expect(() => ddlOptionsFromArgs(['--bucket', 'b-1'])).toThrow(/^--prefix, --role-arn required \(or --outputs cdk-outputs\.json\)/);
+  });
+
+  it('asks for --stack when the outputs file holds several stacks', () => {
+    const two = JSON.stringify({ A: JSON.parse(outputsFile()).ConveYourStream, B: {} });
+    expect(() => ddlOptionsFromArgs(['--outputs', 'o.json'], () => two)).toThrow(/--stack is required: the outputs file holds stacks A, B/);
+  });
+
+  it('names the output a stack lacks', () => {
+    const missing = JSON.stringify({ S: { [OUTPUT.landingBucket]: 'b-1', [OUTPUT.landingPrefix]: '/' } });
+    expect(() => ddlOptionsFromArgs(['--outputs', 'o.json'], () => missing)).toThrow(/the outputs of stack 'S' have no SnowflakeRoleArn/);
+  });
+});
