@@ -93,7 +93,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       baseUrl = options.conveyour.baseUrl;
       credentials = { appkey: options.conveyour.appkey, token: options.conveyour.token };
     } else {
-      simulator = await startSimulator({ ...(await anchoredSimulatorOptions(dataDir)), ...options.simulator });
+      simulator = await startSimulator({ ...(await anchoredSimulatorOptions(dataDir, options.simulator?.seed)), ...options.simulator });
       baseUrl = simulator.url;
       credentials = simulator.credentials;
     }
@@ -153,19 +153,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 }
 
 /**
- * The simulator's history is generated relative to an anchor time. Persisting the anchor (and
- * seed) makes a second `npm start` see the same ConveYour as the first, so it resumes from its
- * checkpoints against the same data.
+ * The simulator's data is a function of (seed, anchor, now). Persisting seed and anchor makes a
+ * second `npm start` see the same ConveYour as the first, live changes in between included, so
+ * it resumes from its checkpoints against the same data. A rate limit keeps the client's 429
+ * handling exercised now and then, as the real API would.
  */
-async function anchoredSimulatorOptions(dataDir: string | undefined): Promise<SimulatorOptions> {
-  const base: SimulatorOptions = { live: true, seed: 1 };
-  if (!dataDir) return base;
+async function anchoredSimulatorOptions(dataDir: string | undefined, seed: number | undefined): Promise<SimulatorOptions> {
+  const base: SimulatorOptions = { live: true, rateLimit: { requestsPerSecond: 200, burst: 400 } };
+  if (!dataDir) return { ...base, seed: seed ?? 1 };
   const file = path.join(dataDir, 'simulator.json');
+  let saved: { seed: number; anchorMs: number } | undefined;
   try {
-    return { ...base, ...(JSON.parse(await readFile(file, 'utf8')) as SimulatorOptions) };
+    saved = JSON.parse(await readFile(file, 'utf8')) as { seed: number; anchorMs: number };
   } catch {
-    const anchor = { seed: 1, anchorMs: Date.now() };
-    await writeFile(file, `${JSON.stringify(anchor, null, 2)}\n`);
-    return { ...base, ...anchor };
+    saved = undefined;
   }
+  if (saved && seed !== undefined && seed !== saved.seed) {
+    throw new Error(`${dataDir} holds data of simulator seed ${saved.seed}; use --reset to start over with seed ${seed}`);
+  }
+  if (!saved) {
+    saved = { seed: seed ?? 1, anchorMs: Date.now() };
+    await writeFile(file, `${JSON.stringify(saved, null, 2)}\n`);
+  }
+  return { ...base, ...saved };
 }

@@ -70,3 +70,28 @@ describe('simulator live mode', () => {
     }
   });
 });
+
+describe('anchored simulator', () => {
+  it('is the same ConveYour after a restart with the same seed and anchor', async () => {
+    const { startSimulator } = await import('../../infra/local/simulator/index.js');
+    const anchorMs = Date.UTC(2026, 0, 1, 0, 0, 0);
+    const history = { days: 2, counts: { contacts: 30, events: 200 } };
+    const live = { intervalMs: 0, createsPerMinute: { events: 20 }, updatesPerMinute: { events: 20 } };
+    const running = await startSimulator({ seed: 4, anchorMs, now: () => anchorMs, history, live });
+    running.advanceLive(anchorMs + 600_000);
+    const restarted = await startSimulator({ seed: 4, anchorMs, now: () => anchorMs + 600_000, history, live });
+    try {
+      const before = running.truth.versions({ collection: 'events' });
+      expect(before.length).toBeGreaterThan(200);
+      expect(restarted.truth.versions({ collection: 'events' })).toEqual(before);
+    } finally {
+      await running.close();
+      await restarted.close();
+    }
+  });
+
+  it('rejects an anchor in the future, naming it', async () => {
+    const { startSimulator } = await import('../../infra/local/simulator/index.js');
+    await expect(startSimulator({ anchorMs: Date.now() + 60_000 })).rejects.toThrow(/anchorMs must be an epoch-milliseconds time not after now/);
+  });
+});

@@ -57,7 +57,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const resolved = resolveOptions(options);
   const { now, seed } = resolved;
   const startMs = now();
-  const dataset = new Dataset(resolved, Math.floor(startMs / 1000));
+  const dataset = new Dataset(resolved, Math.floor((resolved.anchorMs ?? startMs) / 1000));
   const stats = new StatsRecorder();
   const live = resolved.live.enabled ? new LiveGenerator(dataset, resolved) : undefined;
 
@@ -94,6 +94,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     bucket: resolved.rateLimit === undefined ? undefined : new TokenBucket(resolved.rateLimit.requestsPerSecond, resolved.rateLimit.burst, startMs),
     latency: () => (max === 0 ? 0 : min + latencyDraws.next() * (max - min)),
   });
+  // An anchor in the past: bring the live changes since then in now, as if it had kept running.
+  if (resolved.anchorMs !== undefined) advanceLive();
   const port = await server.listen(resolved.host, resolved.port);
   const timer = live !== undefined && resolved.live.intervalMs > 0 ? setInterval(() => advanceLive(), resolved.live.intervalMs) : undefined;
   timer?.unref();

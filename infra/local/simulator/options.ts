@@ -37,6 +37,12 @@ export interface SimulatorOptions {
   seed?: number;
   /** Epoch milliseconds; injectable so tests move time. Default Date.now. */
   now?: () => number;
+  /**
+   * The instant history ends and live mode begins (epoch ms). Default: the clock at start. With
+   * the same seed, a fixed anchor is the same ConveYour across restarts: the live changes between
+   * the anchor and now are generated at start, exactly as they would have been had it kept running.
+   */
+  anchorMs?: number;
   history?: HistoryOptions;
   /** Records per page. Default 1000. */
   pageSize?: number;
@@ -71,6 +77,7 @@ export interface ResolvedLive {
 export interface ResolvedOptions {
   seed: number;
   now: () => number;
+  anchorMs: number | undefined;
   historyDays: number;
   counts: Record<WindowedCollection, number>;
   transcriptsPerContact: { min: number; max: number };
@@ -87,6 +94,13 @@ export interface ResolvedOptions {
   faults: FaultConfig | undefined;
   host: string;
   port: number;
+}
+
+function anchorOf(options: SimulatorOptions): number | undefined {
+  if (options.anchorMs === undefined) return undefined;
+  const nowMs = (options.now ?? Date.now)();
+  check(Number.isFinite(options.anchorMs) && options.anchorMs > 0 && options.anchorMs <= nowMs, `anchorMs must be an epoch-milliseconds time not after now (${nowMs}), got ${String(options.anchorMs)}`);
+  return options.anchorMs;
 }
 
 export class SimulatorOptionsError extends Error {
@@ -181,6 +195,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   return {
     seed: integer('seed', options.seed, 1, 0, 2 ** 32 - 1),
     now: options.now ?? Date.now,
+    anchorMs: anchorOf(options),
     historyDays: rate('history.days', history.days, 30),
     counts: resolveCounts(history.counts),
     transcriptsPerContact: { min: perContact.min, max: perContact.max },
