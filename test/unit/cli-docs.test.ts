@@ -1,7 +1,7 @@
 /**
- * docs/cli.md's tables are generated from the code and the tests' expectations, so the doc
- * cannot drift: this test fails when a table is stale. Regenerate with
- * `UPDATE_DOCS=1 npx vitest run test/unit/cli-docs.test.ts`.
+ * The CLI tables of docs/cli.md and README.md are generated from the code and the tests'
+ * expectations, so the docs cannot drift: this test fails when a table is stale. Regenerate
+ * with `UPDATE_DOCS=1 npx vitest run test/unit/cli-docs.test.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,7 +10,11 @@ import { CLIENT_TUNING_ENV } from '../../functions/conveyour/tuning.js';
 import { ALIASES, FLAGS, FLAG_NAMES } from '../../functions/cli/flags.js';
 import { USAGE_CASES, type UsageCase } from './cli-usage-cases.js';
 
-const DOC = resolve(import.meta.dirname, '../../docs/cli.md');
+/** Each document and the generated tables it must hold. */
+const DOCS: Record<string, string[]> = {
+  'docs/cli.md': ['flags', 'usage-errors', 'client-env'],
+  'README.md': ['flags', 'usage-errors'],
+};
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 const code = (text: string) => (text.includes('`') ? `\`\` ${cell(text)} \`\`` : `\`${cell(text)}\``);
@@ -60,24 +64,27 @@ const GENERATED: Record<string, () => string> = {
     ].join('\n'),
 };
 
-function section(doc: string, name: string): { start: number; end: number } {
+function section(doc: string, name: string, file: string): { start: number; end: number } {
   const open = `<!-- generated:${name} -->\n`;
   const close = `\n<!-- /generated:${name} -->`;
   const start = doc.indexOf(open);
   const end = doc.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`docs/cli.md has no generated:${name} section`);
+  if (start < 0 || end < start) throw new Error(`${file} has no generated:${name} section`);
   return { start: start + open.length, end };
 }
 
-describe('docs/cli.md', () => {
-  it.each(Object.keys(GENERATED))('has the current generated %s table', (name) => {
+const cases = Object.entries(DOCS).flatMap(([file, names]) => names.map((name) => [file, name] as const));
+
+describe('generated CLI docs', () => {
+  it.each(cases)('%s has the current generated %s table', (file, name) => {
+    const path = resolve(import.meta.dirname, '../..', file);
     const fresh = GENERATED[name]!();
-    let doc = readFileSync(DOC, 'utf8');
-    let { start, end } = section(doc, name);
+    let doc = readFileSync(path, 'utf8');
+    let { start, end } = section(doc, name, file);
     if (process.env.UPDATE_DOCS === '1' && doc.slice(start, end) !== fresh) {
       doc = doc.slice(0, start) + fresh + doc.slice(end);
-      writeFileSync(DOC, doc);
-      ({ start, end } = section(doc, name));
+      writeFileSync(path, doc);
+      ({ start, end } = section(doc, name, file));
     }
     expect(doc.slice(start, end)).toBe(fresh);
   });
