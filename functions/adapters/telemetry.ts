@@ -81,6 +81,7 @@ function summarise(run: RunResult, nowMs: number) {
     collection: run.key.collection,
     status: run.status,
     runId: run.runId,
+    window: run.window,
     records: run.records,
     pages: run.pages,
     files: run.files,

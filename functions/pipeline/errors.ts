@@ -30,3 +30,12 @@ export class MalformedMessageError extends PipelineError {
   override readonly code = 'MALFORMED_MESSAGE';
   override name = 'MalformedMessageError';
 }
+
+/** A stable code and message for any thrown value, for logs and the checkpoint's last error. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : error.name, message: error.message };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}

@@ -4,6 +4,7 @@
  */
 import type { PageSource } from '../conveyour/types.js';
 import { Budget } from './budget.js';
+import { describeError } from './errors.js';
 import type { Catalog } from './messages.js';
 import type { CheckpointStore, Clock, ContinuationMessage, ContinuationQueue, Log, ObjectSink } from './ports.js';
 import { runCollection, type RunPolicy, type RunResult } from './runCollection.js';
@@ -83,10 +84,9 @@ async function safeRun(source: SourceRuntime, collection: string, mode: 'tick' |
   try {
     return await runCollection(key, mode, runDeps(source, deps));
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const described = { code: typeof code === 'string' ? code : (error as Error).name ?? 'UNKNOWN', message: (error as Error).message ?? String(error) };
+    const described = describeError(error);
     deps.log.error('collection run failed', { ...key, error: described });
-    return { key, status: 'failed', runId: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
+    return { key, status: 'failed', runId: undefined, window: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
   }
 }
 

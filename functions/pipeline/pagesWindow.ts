@@ -5,7 +5,7 @@ import { afterFlush, type Checkpoint } from './checkpoint.js';
 import { encodeLandingObjects, pageRange } from './landing.js';
 import type { Lease } from './lease.js';
 import type { RunDeps } from './runCollection.js';
-import type { Totals, WindowEnd } from './window.js';
+import { addLanded, type Totals, type WindowEnd } from './window.js';
 
 /**
  * Pages the current window's query from its checkpointed cursor. The next page is requested
@@ -89,10 +89,7 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
     files: objects.length,
     bytes,
   };
-  totals.records += flushed.records;
-  totals.pages += flushed.pages;
-  totals.files += flushed.files;
-  totals.bytes += flushed.bytes;
+  addLanded(totals, flushed);
   const next = afterFlush(cp, flushed, deps.clock.nowMs());
   return persist ? lease.save(next) : next;
 }

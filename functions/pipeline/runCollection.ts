@@ -9,7 +9,7 @@
  */
 import { TRANSCRIPTS } from '../conveyour/collections.js';
 import { StalledCursorError } from '../conveyour/errors.js';
-import type { Page, PageSource } from '../conveyour/types.js';
+import type { Page, PageSource, QueryWindow } from '../conveyour/types.js';
 import type { Budget } from './budget.js';
 import {
   afterCursorExpired,
@@ -23,7 +23,7 @@ import {
   type CheckpointKey,
   type WindowPolicy,
 } from './checkpoint.js';
-import { LeaseHeldError, LeaseLostError } from './errors.js';
+import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
 import { Lease } from './lease.js';
 import { pageWindow, specOf } from './pagesWindow.js';
 import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
@@ -64,16 +64,12 @@ export type RunStatus =
   | 'no-work' // a continuation found nothing in flight
   | 'failed';
 
-export interface RunResult {
+export interface RunResult extends Totals {
   key: CheckpointKey;
   status: RunStatus;
   runId: string | undefined;
-  records: number;
-  pages: number;
-  files: number;
-  bytes: number;
-  splits: number;
-  cursorRestarts: number;
+  /** The last window the run worked on. */
+  window: QueryWindow | undefined;
   watermark: number | undefined;
   error?: { code: string; message: string };
 }
@@ -83,10 +79,12 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
   const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
   const stored = (await deps.store.load(key)) ?? emptyCheckpoint(key);
   let runId: string | undefined;
+  let window: QueryWindow | undefined;
   const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
     key,
     status,
     runId: runId ?? cp.inFlight?.runId,
+    window: cp.inFlight?.window ?? window,
     ...totals,
     watermark: cp.watermark,
     ...(error ? { error } : {}),
@@ -118,6 +116,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
         firstPage = undefined;
       }
       if (empty) {
+        window = draft.inFlight!.window;
         if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return result('idle', stored);
         cp = await lease.claimReleased(afterWindowExhausted(draft, 0, deps.policy, deps.clock.nowMs()).checkpoint);
         return result('idle', cp);
@@ -129,7 +128,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
     if (error instanceof LeaseHeldError) return result('lease-held', stored);
     if (error instanceof LeaseLostError) return result('lease-lost', stored);
     // Nothing was claimed, so there is no checkpoint to record the error in: the next tick retries.
-    const described = describe(error);
+    const described = describeError(error);
     deps.log.error('collection run failed before claiming its lease', { source: key.source, collection: key.collection, error: described });
     return result('failed', stored, described);
   }
@@ -137,6 +136,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
   runId = cp.inFlight?.runId;
   try {
     for (;;) {
+      window = cp.inFlight?.window;
       const windowDone =
         cp.collection === TRANSCRIPTS
           ? await pageTranscriptsWindow(cp, deps, lease, totals)
@@ -176,7 +176,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
       deps.log.warn('lease lost: another invocation took this collection over; stopping without writing', logFields(cp));
       return result('lease-lost', cp);
     }
-    const described = describe(error);
+    const described = describeError(error);
     deps.log.error('collection run failed', { ...logFields(cp), error: described });
     // Record the failure on what the store holds, not on progress in memory that never landed.
     const persisted = lease.current ?? cp;
@@ -185,7 +185,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
     try {
       cp = await lease.release(failed);
     } catch (releaseError) {
-      deps.log.warn('could not record the failure in the checkpoint', { error: describe(releaseError) });
+      deps.log.warn('could not record the failure in the checkpoint', { error: describeError(releaseError) });
     }
     return result('failed', cp, described);
   }
@@ -200,12 +200,4 @@ function logFields(cp: Checkpoint): Record<string, unknown> {
     generation: cp.inFlight?.generation,
     pageSequence: cp.inFlight?.query?.next?.sequence,
   };
-}
-
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : error.name, message: error.message };
-  }
-  return { code: 'UNKNOWN', message: String(error) };
 }

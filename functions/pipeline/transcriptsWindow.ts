@@ -9,7 +9,7 @@ import { afterTranscriptsFlush, type Checkpoint, type TranscriptProgress } from 
 import { encodeLandingObjects } from './landing.js';
 import type { Lease } from './lease.js';
 import type { RunDeps } from './runCollection.js';
-import type { Totals, WindowEnd } from './window.js';
+import { addLanded, type Totals, type WindowEnd } from './window.js';
 
 export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, lease: Lease, totals: Totals): Promise<WindowEnd> {
   let cp = start;
@@ -95,10 +95,7 @@ async function flush(
     files: objects.length,
     bytes: objects.reduce((sum, object) => sum + object.body.length, 0),
   };
-  totals.records += flushed.records;
-  totals.pages += flushed.pages;
-  totals.files += flushed.files;
-  totals.bytes += flushed.bytes;
+  addLanded(totals, flushed);
   const next = afterTranscriptsFlush(cp, flushed, deps.clock.nowMs());
   return persist ? lease.save(next) : next;
 }
