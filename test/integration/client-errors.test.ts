@@ -10,6 +10,7 @@ import {
   NetworkError,
   RetriableStatusError,
   RetriesExhaustedError,
+  StalledCursorError,
 } from '../../functions/conveyour/errors.js';
 import type { Simulator } from '../../infra/local/simulator/index.js';
 import { collect, NOW_MS, smallSimulator, testClient, WINDOW } from './client-fixtures.js';
@@ -42,6 +43,18 @@ const failure = async (iterable: AsyncIterable<unknown>): Promise<Error> => {
 };
 
 describe('ConveYourClient against the simulator: errors', () => {
+  it.each(['freeze', 'stall'] as const)('fails with a StalledCursorError, without retrying, on a %s cursor', async (kind) => {
+    ({ client } = testClient(sim));
+    const before = sim.stats().requests;
+    sim.setFaults({ schedule: [{ request: 2, kind }] });
+
+    const error = await failure(client.pages(events));
+
+    expect(error).toBeInstanceOf(StalledCursorError);
+    expect(sim.stats().faults[kind]).toBe(1);
+    expect(sim.stats().requests - before).toBe(2);
+  });
+
   it('fails with a CursorExpiredError when a next page answers 410 cursor_expired', async () => {
     ({ client } = testClient(sim));
     sim.setFaults({ schedule: [{ request: 2, kind: 'expire' }] });
