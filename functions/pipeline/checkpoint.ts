@@ -46,8 +46,14 @@ export interface InFlight {
   pending: QueryWindow[];
   query: QueryProgress | undefined;
   transcripts: TranscriptProgress | undefined;
-  /** Monotonic per run; part of landing keys so a re-read window never reuses a key. */
+  /**
+   * Part of every landing key. Bumped whenever a window is read again with a new query (next
+   * window, cap split, expired cursor, or a query reopened after a crash), so a key is only ever
+   * rewritten with the pages it first held: Snowpipe loads a file name once.
+   */
   generation: number;
+  /** A query may have been opened, and files landed, under this generation without a cursor saved. */
+  queryOpened: boolean;
   startedAtMs: number;
   cursorRestarts: number;
   splits: number;
@@ -115,6 +121,7 @@ export function beginRun(cp: Checkpoint, nowSeconds: UnixSeconds, nowMs: number,
       query: undefined,
       transcripts: undefined,
       generation: 0,
+      queryOpened: false,
       startedAtMs: nowMs,
       cursorRestarts: 0,
       splits: 0,
@@ -217,6 +224,7 @@ export function afterWindowExhausted(cp: Checkpoint, matched: number, policy: Wi
             query: undefined,
             transcripts: undefined,
             generation,
+            queryOpened: false,
             splits: inFlight.splits + 1,
           },
         },
@@ -246,7 +254,7 @@ export function afterWindowExhausted(cp: Checkpoint, matched: number, policy: Wi
 function advanceWindow(cp: Checkpoint, inFlight: InFlight, generation: number, nowMs: number): Checkpoint {
   const [nextWindow, ...rest] = inFlight.pending;
   if (nextWindow) {
-    return { ...cp, inFlight: { ...inFlight, window: nextWindow, pending: rest, query: undefined, transcripts: undefined, generation } };
+    return { ...cp, inFlight: { ...inFlight, window: nextWindow, pending: rest, query: undefined, transcripts: undefined, generation, queryOpened: false } };
   }
   const watermark = Math.max(cp.watermark ?? 0, inFlight.targetEnd);
   return {
@@ -268,9 +276,25 @@ export function afterCursorExpired(cp: Checkpoint): Checkpoint {
       query: undefined,
       transcripts: undefined,
       generation: inFlight.generation + 1,
+      queryOpened: false,
       cursorRestarts: inFlight.cursorRestarts + 1,
     },
   };
+}
+
+/**
+ * For the write that precedes reading the window: when that read opens a new query (nothing to
+ * resume by cursor) and an earlier attempt may have landed files under this generation, the
+ * generation moves on, so the new query's pages never overwrite the old query's files.
+ */
+export function prepareToRead(cp: Checkpoint): Checkpoint {
+  const inFlight = cp.inFlight;
+  if (!inFlight) return cp;
+  const transcripts = inFlight.transcripts;
+  // lesson_transcripts inside its first contacts page has no cursor: it reopens the contacts query.
+  const opensQuery = transcripts ? transcripts.next !== undefined && transcripts.next.contactsPage === undefined : inFlight.query === undefined;
+  if (!opensQuery) return cp;
+  return { ...cp, inFlight: { ...inFlight, generation: inFlight.queryOpened ? inFlight.generation + 1 : inFlight.generation, queryOpened: true } };
 }
 
 export function recordError(cp: Checkpoint, error: { code: string; message: string }, nowMs: number): Checkpoint {

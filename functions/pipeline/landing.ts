@@ -5,10 +5,10 @@
  *   {prefix}collection={collection}/dt={YYYY-MM-DD}/{name}.ndjson.gz
  *
  * `dt` is the UTC date of the record's `updated_at` (else `created_at`), so a backfill of
- * 2021 lands in 2021's partitions. `name` is a pure function of (source, window, query
- * generation, position range): a retried write lands on the same key with the same records.
+ * 2021 lands in 2021's partitions. `name` is a pure function of (source, window, generation,
+ * position range): a retried write lands on the same key with the same records, and so does a
+ * re-run of the same window; a window read again with a new query gets a new generation.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync, constants } from 'node:zlib';
 import type { ConveYourRecord, QueryWindow } from '../conveyour/types.js';
 
@@ -36,8 +36,13 @@ export interface FileIdentity {
   generation: number;
   /** Where in the query the file's records came from, e.g. `p000012-000015`. */
   range: string;
-  queryId: string;
 }
+
+/**
+ * Extracts the source from a landing key's file name: for Athena (`regexp_extract`) and
+ * Snowflake (`REGEXP_SUBSTR`), which both read this one definition.
+ */
+export const SOURCE_FROM_KEY_PATTERN = '([^/]+)_[0-9]+-[0-9]+_g[0-9]+_[^/_]+[.]ndjson[.]gz$';
 
 /** Normalises a prefix to '' or 'path/'. */
 export function normalisePrefix(prefix: string): string {
@@ -56,10 +61,7 @@ export function pageRange(firstSequence: number, lastSequence: number): string {
 }
 
 export function objectName(id: Omit<FileIdentity, 'prefix' | 'collection'>): string {
-  // The query id is opaque and may hold any characters: a short hash keeps the key clean and still
-  // separates two queries over the same window.
-  const query = createHash('sha256').update(id.queryId).digest('hex').slice(0, 8);
-  return `${safe(id.source)}_${id.window.start}-${id.window.end}_g${id.generation}_${query}_${id.range}`;
+  return `${safe(id.source)}_${id.window.start}-${id.window.end}_g${id.generation}_${id.range}`;
 }
 
 export function landingKey(id: FileIdentity, dt: string): string {

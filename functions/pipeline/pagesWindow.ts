@@ -75,7 +75,6 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
       window: inFlight.window,
       generation: inFlight.generation,
       range: pageRange(first.sequence, last.sequence),
-      queryId: last.queryId,
     },
     records,
   );

@@ -15,6 +15,7 @@ import {
   afterCursorExpired,
   afterWindowExhausted,
   matchedInWindow,
+  prepareToRead,
   beginRun,
   emptyCheckpoint,
   recordError,
@@ -100,7 +101,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
   let peeked: AsyncIterator<Page> | undefined;
   try {
     if (stored.inFlight) {
-      cp = await lease.claim(stored);
+      cp = await lease.claim(prepareToRead(stored));
     } else {
       // Peek before claiming: an idle collection costs one API call and no write at all.
       const draft = beginRun(stored, Math.floor(nowMs / 1000), nowMs, deps.newRunId(), deps.policy);
@@ -121,7 +122,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
         cp = await lease.claimReleased(afterWindowExhausted(draft, 0, deps.policy, deps.clock.nowMs()).checkpoint);
         return result('idle', cp);
       }
-      cp = await lease.claim(draft);
+      cp = await lease.claim(prepareToRead(draft));
     }
   } catch (error) {
     await peeked?.return?.();
@@ -151,7 +152,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
       if (windowDone.kind === 'cursor-expired') {
         totals.cursorRestarts += 1;
         deps.log.warn('cursor expired; reading the window again from its start', { ...logFields(cp) });
-        cp = await lease.save(afterCursorExpired(cp));
+        cp = await lease.save(prepareToRead(afterCursorExpired(cp)));
       } else {
         const outcome = afterWindowExhausted(cp, matchedInWindow(cp), deps.policy, deps.clock.nowMs());
         if (outcome.kind === 'split') {
@@ -163,7 +164,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
           cp = await lease.release(outcome.checkpoint);
           return result('caught-up', cp);
         }
-        cp = await lease.save(outcome.checkpoint);
+        cp = await lease.save(prepareToRead(outcome.checkpoint));
       }
       if (!deps.budget.allowsAnotherStep()) {
         cp = await lease.release(cp);

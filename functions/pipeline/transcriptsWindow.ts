@@ -80,7 +80,6 @@ async function flush(
             window: inFlight.window,
             generation: inFlight.generation,
             range: `c${first.contactsPage.sequence}i${first.indexInPage}-c${last.contactsPage.sequence}i${last.indexInPage}`,
-            queryId: contactsQueryId,
           },
           records,
         )

@@ -10,6 +10,7 @@
 import { ConfigError } from '../../functions/config/env.js';
 import { normalisePrefix } from '../../functions/pipeline/landing.js';
 import { OUTPUT, ROOT_PREFIX_OUTPUT } from './outputs.js';
+import { SOURCE_FROM_KEY_PATTERN } from '../../functions/pipeline/landing.js';
 
 export interface SnowflakeDdlOptions {
   bucket: string;
@@ -36,8 +37,8 @@ const PREFIX = /^[A-Za-z0-9_./-]*$/;
 export const FILE_NAME_PATTERNS = {
   collection: 'collection=([^/]+)/',
   dt: 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/',
-  /** Files are named {source}_{start}-{end}_g{generation}_{queryhash}_{range}.ndjson.gz (functions/pipeline/landing.ts). */
-  source: '([^/]+)_[0-9]+-[0-9]+_g[0-9]+_[0-9a-f]{8}_[^/_]+[.]ndjson[.]gz$',
+  /** The landing zone's own pattern (functions/pipeline/landing.ts): no backslashes in it. */
+  source: SOURCE_FROM_KEY_PATTERN,
   /** PATTERN: landing files only, whatever else shares the prefix. */
   files: '.*collection=[^/]+/dt=[0-9-]+/[^/]+[.]ndjson[.]gz',
 } as const;

@@ -67,7 +67,7 @@ describe('the latest-version query', () => {
 describe('the source-from-path regex', () => {
   it('reads the source name back from keys the pipeline writes, for page and transcript ranges', () => {
     const key = (source: string, range: string) =>
-      landingKey({ prefix: 'p/', source, collection: 'events', window: { start: 1, end: 2 }, generation: 3, range, queryId: 'q' }, '2024-01-01');
+      landingKey({ prefix: 'p/', source, collection: 'events', window: { start: 1, end: 2 }, generation: 3, range }, '2024-01-01');
     const pattern = new RegExp(SOURCE_FROM_PATH_REGEX);
     expect(pattern.exec(`s3://bucket/${key('acme_eu-1', 'p000001-000002')}`)?.[1]).toBe('acme_eu-1');
     expect(pattern.exec(`s3://bucket/${key('beta', 'c12i3-c14i7')}`)?.[1]).toBe('beta');

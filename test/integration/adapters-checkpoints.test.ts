@@ -48,6 +48,7 @@ function busyCheckpoint(): Checkpoint {
         { start: 1_699_750_000, end: 1_700_000_000 },
       ],
       query: { queryId: 'q-1', next: { queryId: 'q-1', cursor: 'c/+=3', sequence: 3 }, pages: 3, records: 300 },
+      queryOpened: true,
       transcripts: {
         contactsQueryId: 'contacts-q',
         next: { contactsPage: undefined, indexInPage: 17 },

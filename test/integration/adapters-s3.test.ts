@@ -23,7 +23,6 @@ const identity: FileIdentity = {
   window: { start: 1_699_990_000, end: 1_700_000_000 },
   generation: 0,
   range: 'p000000-000001',
-  queryId: 'q-1',
 };
 
 function contact(index: number): ConveYourRecord {

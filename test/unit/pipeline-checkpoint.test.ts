@@ -5,6 +5,7 @@ import {
   afterWindowExhausted,
   beginRun,
   emptyCheckpoint,
+  prepareToRead,
   shouldPersistIdleAdvance,
   type Checkpoint,
 } from '../../functions/pipeline/checkpoint.js';
@@ -97,5 +98,34 @@ describe('checkpoint transitions', () => {
     expect(shouldPersistIdleAdvance(cp, NOW_MS + 900_000, 900_000)).toBe(true);
     expect(shouldPersistIdleAdvance({ ...cp, counters: { ...cp.counters, lastError: { code: 'X', message: 'x', atMs: 1 } } }, NOW_MS, 900_000)).toBe(true);
     expect(shouldPersistIdleAdvance(emptyCheckpoint(key), NOW_MS, 900_000)).toBe(true);
+  });
+
+  it('marks a fresh window as opened without moving its generation', () => {
+    const prepared = prepareToRead(running());
+    expect(prepared.inFlight).toMatchObject({ generation: 0, queryOpened: true });
+  });
+
+  it('moves the generation when a query is reopened on a window that may have landed files', () => {
+    const reopened = prepareToRead(prepareToRead(running()));
+    expect(reopened.inFlight).toMatchObject({ generation: 1, queryOpened: true });
+  });
+
+  it('keeps the generation when resuming a saved cursor: the same pages land on the same keys', () => {
+    const opened = prepareToRead(running());
+    const paged = afterFlush(opened, { queryId: 'q1', next: { queryId: 'q1', cursor: 'c2', sequence: 2 }, pages: 2, records: 20, files: 1, bytes: 1 }, NOW_MS);
+    expect(prepareToRead(paged)).toBe(paged);
+  });
+
+  it('does not move the generation twice after a transition that already moved it', () => {
+    const split = afterWindowExhausted(prepareToRead(running()), 100, policy, NOW_MS).checkpoint;
+    expect(prepareToRead(split).inFlight).toMatchObject({ generation: 1, queryOpened: true });
+  });
+
+  it('treats lesson_transcripts inside its first contacts page as a reopened query', () => {
+    const opened = prepareToRead(running());
+    const inFirstPage = { ...opened, inFlight: { ...opened.inFlight!, transcripts: { contactsQueryId: 'q1', next: { contactsPage: undefined, indexInPage: 4 }, contacts: 4, records: 9 } } };
+    expect(prepareToRead(inFirstPage).inFlight?.generation).toBe(1);
+    const inLaterPage = { ...inFirstPage, inFlight: { ...inFirstPage.inFlight, transcripts: { ...inFirstPage.inFlight.transcripts, next: { contactsPage: { queryId: 'q1', cursor: 'c', sequence: 1 }, indexInPage: 0 } } } };
+    expect(prepareToRead(inLaterPage)).toBe(inLaterPage);
   });
 });

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, type FileIdentity } from '../../functions/pipeline/landing.js';
+import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, SOURCE_FROM_KEY_PATTERN, type FileIdentity } from '../../functions/pipeline/landing.js';
 
 const identity: FileIdentity = {
   prefix: 'raw/conveyour',
@@ -9,19 +9,19 @@ const identity: FileIdentity = {
   window: { start: 1700000000, end: 1700000060 },
   generation: 0,
   range: pageRange(3, 5),
-  queryId: 'query/with:odd chars',
 };
 
 describe('landing zone', () => {
   it('builds Hive-style keys under the prefix', () => {
     const key = landingKey(identity, '2023-11-14');
-    expect(key).toMatch(/^raw\/conveyour\/collection=events\/dt=2023-11-14\/acme_1700000000-1700000060_g0_[0-9a-f]{8}_p000003-000005\.ndjson\.gz$/);
+    expect(key).toBe('raw/conveyour/collection=events/dt=2023-11-14/acme_1700000000-1700000060_g0_p000003-000005.ndjson.gz');
+    expect(new RegExp(SOURCE_FROM_KEY_PATTERN).exec(key)?.[1]).toBe('acme');
   });
 
-  it('names files deterministically: same identity, same key; another query, another key', () => {
+  it('names files deterministically: same identity, same key; another generation or range, another key', () => {
     expect(landingKey(identity, '2023-11-14')).toBe(landingKey({ ...identity }, '2023-11-14'));
-    expect(landingKey({ ...identity, queryId: 'other' }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
     expect(landingKey({ ...identity, generation: 1 }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
+    expect(landingKey({ ...identity, range: pageRange(3, 6) }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
   });
 
   it('normalises prefixes to empty or a trailing slash', () => {

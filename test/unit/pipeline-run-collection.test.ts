@@ -87,6 +87,24 @@ describe('runCollection', () => {
     assertMonotonic(store);
   });
 
+  it('lands a query reopened after a crash before its first checkpoint under a new generation, never over the old files', async () => {
+    const records = makeRecords(30, { from: NOW - 1000, step: 10 });
+    const { deps, sink, store } = fixture({ records: () => records });
+    store.failNextWrite = (next) => (next.inFlight?.query ? new Error('crash before the first checkpoint') : undefined);
+    await runCollection(key, 'tick', deps('invocation-1'));
+    const firstKeys = [...sink.puts];
+    expect(firstKeys.length).toBeGreaterThan(0);
+    store.failNextWrite = undefined;
+
+    const resumed = await runCollection(key, 'tick', deps('invocation-2'));
+
+    expect(resumed.status).toBe('caught-up');
+    const laterKeys = sink.puts.slice(firstKeys.length);
+    expect(laterKeys.some((k) => firstKeys.includes(k))).toBe(false);
+    expect(laterKeys.every((k) => k.includes('_g1_'))).toBe(true);
+    expect(idsOf([...new Map(sink.records().map((r) => [r._id, r])).values()])).toEqual(idsOf(records));
+  });
+
   it('yields to a live lease held by another invocation and writes nothing', async () => {
     const records = makeRecords(30, { from: NOW - 1000, step: 10 });
     const { deps, store } = fixture({ records: () => records });

@@ -11,6 +11,7 @@
  * '$.field')` reads any field — the same "rawest format" promise the landing zone makes.
  */
 import type { CollectionName } from '../../../functions/conveyour/collections.js';
+import { SOURCE_FROM_KEY_PATTERN } from '../../../functions/pipeline/landing.js';
 
 export interface ColumnSpec {
   name: string;
@@ -44,11 +45,8 @@ export function columnsOf(collection: CollectionName): ColumnSpec[] {
   return [...COMMON_COLUMNS, ...(EXTRA_COLUMNS[collection] ?? [])];
 }
 
-/**
- * The source name from a landing file's path: files are named
- * `{source}_{start}-{end}_g{generation}_{queryhash}_{range}.ndjson.gz` (functions/pipeline/landing.ts).
- */
-export const SOURCE_FROM_PATH_REGEX = '([^/]+)_[0-9]+-[0-9]+_g[0-9]+_[0-9a-f]{8}_[^/_]+\\.ndjson\\.gz$';
+/** The source name from a landing file's path: the pattern is the landing zone's own (functions/pipeline/landing.ts). */
+export const SOURCE_FROM_PATH_REGEX = SOURCE_FROM_KEY_PATTERN;
 
 /**
  * Latest version of each record of one collection. The landing zone is at least once: a
