@@ -53,8 +53,11 @@ interface Blocker {
 }
 
 export function checkpointPk(key: CheckpointKey): string {
-  return `${key.source}#${key.collection}`;
+  return key.lane === undefined ? `${key.source}#${key.collection}` : `${key.source}#${key.collection}#${key.lane}`;
 }
+
+/** Items of other kinds share the table (backfill plans) and say so in this attribute. */
+export const ITEM_TYPE_ATTRIBUTE = 'itemType';
 
 export class DynamoCheckpointStore implements CheckpointStore {
   constructor(
@@ -117,7 +120,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const page = await this.call('Scan', '*', () =>
         this.documents.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey })),
       );
-      for (const item of page.Items ?? []) checkpoints.push(this.fromItem(item));
+      for (const item of page.Items ?? []) if (item[ITEM_TYPE_ATTRIBUTE] === undefined) checkpoints.push(this.fromItem(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return checkpoints;

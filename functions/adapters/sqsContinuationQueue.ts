@@ -15,9 +15,12 @@ export class SqsContinuationQueue implements ContinuationQueue {
     readonly queueUrl: string,
   ) {}
 
-  async send(message: ContinuationMessage): Promise<void> {
+  async send(message: ContinuationMessage, options: { delaySeconds?: number } = {}): Promise<void> {
+    const delay = options.delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.ceil(options.delaySeconds)));
     try {
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeContinuationMessage(message) }));
+      await this.sqs.send(
+        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeContinuationMessage(message), ...(delay ? { DelaySeconds: delay } : {}) }),
+      );
     } catch (error) {
       const { name, message: reason } = error instanceof Error ? error : { name: 'Error', message: String(error) };
       throw new ContinuationSendError(

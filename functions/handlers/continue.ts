@@ -7,6 +7,7 @@
  * so its message is acknowledged rather than redelivered into the DLQ.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { runBackfillWindow } from '../backfill/worker.js';
 import { parseContinuationMessage } from '../pipeline/messages.js';
 import { runContinuation, type InvocationResult } from '../pipeline/orchestrate.js';
 import { createRuntime } from './runtime.js';
@@ -27,7 +28,15 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       failed.push(record.messageId);
       continue;
     }
-    const result = await runContinuation(message, sources, runtime.deps(context));
+    let result: InvocationResult;
+    try {
+      result = message.backfill ? await runBackfillWindow(message, sources, runtime.deps(context)) : await runContinuation(message, sources, runtime.deps(context));
+    } catch (error) {
+      // A backfill that does not exist, or a plan that could not be updated: retried, then dead-lettered.
+      runtime.logger.error('continuation failed', { messageId: record.messageId, reason: (error as Error).message });
+      failed.push(record.messageId);
+      continue;
+    }
     combined.runs.push(...result.runs);
     combined.continuations += result.continuations;
     combined.failures.push(...result.failures);

@@ -13,12 +13,14 @@ import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
 import { ConveYourSecrets } from '../adapters/secrets.js';
 import { SqsContinuationQueue } from '../adapters/sqsContinuationQueue.js';
+import { DynamoBackfillStore } from '../adapters/dynamoBackfillStore.js';
+import type { BackfillDeps } from '../backfill/worker.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
 import { clientTuningFromEnv } from '../conveyour/tuning.js';
 import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
-import { catalogOf, type InvocationResult, type PipelineDeps, type SourceRuntime } from '../pipeline/orchestrate.js';
+import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
 import { loadPipelineConfig, type PipelineConfig, type SourceConfig } from './config.js';
 
 export interface Runtime {
@@ -26,7 +28,7 @@ export interface Runtime {
   logger: Logger;
   catalog: Catalog;
   sources(): Promise<SourceRuntime[]>;
-  deps(context: Context): PipelineDeps;
+  deps(context: Context): BackfillDeps;
   report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
 }
 
@@ -47,6 +49,9 @@ export function createRuntime(env: Env): Runtime {
   const store = new DynamoCheckpointStore(aws.documents, config.table);
   const sink = new S3ObjectSink(aws.s3, config.bucket);
   const queue = new SqsContinuationQueue(aws.sqs, config.queueUrl);
+  const plans = new DynamoBackfillStore(aws.documents, config.table);
+  // 429s seen since the last invocation began: the signal for every backfill worker to back off.
+  let throttledAt = 0;
   const secrets = new ConveYourSecrets(aws.secretsManager);
   const tuning = clientTuningFromEnv(env);
   const lagFloorSeconds = optionalNumber(env, 'LAG_METRIC_FLOOR_SECONDS', 180, { min: 0, integer: true });
@@ -68,6 +73,7 @@ export function createRuntime(env: Env): Runtime {
           ...tuning,
           onEvent: (event) => {
             if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+            if (event.status === 429) throttledAt = Date.now();
             if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
           },
         }),
@@ -87,7 +93,12 @@ export function createRuntime(env: Env): Runtime {
       return sources;
     },
     deps(context) {
+      const startedAt = Date.now();
       return {
+        plans,
+        stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 600, { min: 60, integer: true }) * 1000,
+        throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
+        throttledRecently: () => throttledAt >= startedAt,
         store,
         sink,
         queue,

@@ -1,12 +1,14 @@
 /**
  * EventBridge Scheduler target, every minute: runs every enabled collection of every source
- * in one invocation and enqueues a continuation for each run that ran out of time.
+ * in one invocation and enqueues a continuation for each run that ran out of time; then looks
+ * after running backfills (hands out windows, re-sends stalled ones on a new chain).
  *
  * A collection that fails is recorded in its checkpoint, logged and counted (RunFailures),
  * and does not fail the invocation: the next tick retries it within a minute, and a thrown
  * error would only make the scheduler re-run every collection.
  */
 import type { Context } from 'aws-lambda';
+import { driveBackfills } from '../backfill/worker.js';
 import { runTick } from '../pipeline/orchestrate.js';
 import { createRuntime } from './runtime.js';
 
@@ -14,7 +16,13 @@ const runtime = createRuntime(process.env);
 
 export const handler = async (_event: unknown, context: Context) => {
   const startedMs = Date.now();
-  const result = await runTick(await runtime.sources(), runtime.deps(context));
+  const deps = runtime.deps(context);
+  const result = await runTick(await runtime.sources(), deps);
+  try {
+    result.continuations += await driveBackfills(deps);
+  } catch (error) {
+    runtime.logger.error('backfill upkeep failed; the next tick tries again', { reason: (error as Error).message });
+  }
   runtime.report(result, 'tick', startedMs);
   return {
     collections: result.runs.length,

@@ -11,6 +11,8 @@ import type { CursorPosition, QueryWindow, UnixSeconds } from '../conveyour/type
 export interface CheckpointKey {
   source: string;
   collection: string;
+  /** A separate line of progress on the same collection, e.g. one backfill window; absent for the tail. */
+  lane?: string;
 }
 
 /** The query being paged within the current window. */
@@ -76,6 +78,8 @@ export interface Lease {
 export interface Checkpoint extends CheckpointKey {
   /** Everything created or updated before this has landed; undefined = not started. */
   watermark: UnixSeconds | undefined;
+  /** A bounded lane (a backfill window) reads exactly this range, once; the tail has none. */
+  bounds?: QueryWindow;
   inFlight: InFlight | undefined;
   lease: Lease | undefined;
   counters: Counters;
@@ -106,11 +110,15 @@ export interface WindowPolicy {
   queryCap: number;
 }
 
-/** Opens a tail window [watermark - overlap, now) unless work is already in flight. */
+/**
+ * Opens a tail window [watermark - overlap, now) unless work is already in flight. A bounded lane
+ * opens its whole range once (no overlap: its neighbours meet it exactly), and nothing once done.
+ */
 export function beginRun(cp: Checkpoint, nowSeconds: UnixSeconds, nowMs: number, runId: string, policy: WindowPolicy): Checkpoint {
   if (cp.inFlight) return cp;
-  const start = cp.watermark === undefined ? policy.initialStart : Math.max(0, cp.watermark - policy.overlapSeconds);
-  const end = Math.max(nowSeconds, start + 1);
+  if (cp.bounds && isComplete(cp)) return cp;
+  const start = cp.bounds ? cp.bounds.start : cp.watermark === undefined ? policy.initialStart : Math.max(0, cp.watermark - policy.overlapSeconds);
+  const end = cp.bounds ? cp.bounds.end : Math.max(nowSeconds, start + 1);
   return {
     ...cp,
     inFlight: {
@@ -301,9 +309,19 @@ export function recordError(cp: Checkpoint, error: { code: string; message: stri
   return { ...cp, counters: { ...cp.counters, lastError: { code: error.code, message: error.message, atMs: nowMs } } };
 }
 
-/** Whether a run that found nothing should still write: idle collections write rarely. */
+/** Whether a run that found nothing should still write: idle collections write rarely; a bounded lane must record that it is done. */
 export function shouldPersistIdleAdvance(cp: Checkpoint, nowMs: number, idleCheckpointMs: number): boolean {
-  return cp.watermarkMovedAtMs === undefined || nowMs - cp.watermarkMovedAtMs >= idleCheckpointMs || cp.counters.lastError !== undefined;
+  return (
+    cp.bounds !== undefined ||
+    cp.watermarkMovedAtMs === undefined ||
+    nowMs - cp.watermarkMovedAtMs >= idleCheckpointMs ||
+    cp.counters.lastError !== undefined
+  );
+}
+
+/** A bounded lane whose whole range has landed. */
+export function isComplete(cp: Checkpoint): boolean {
+  return cp.bounds !== undefined && cp.inFlight === undefined && cp.watermark !== undefined && cp.watermark >= cp.bounds.end;
 }
 
 function addCounters(counters: Counters, flushed: { pages: number; records: number; files: number; bytes: number }, nowMs: number): Counters {

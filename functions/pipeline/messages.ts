@@ -34,7 +34,13 @@ export function parseContinuationMessage(body: string, catalog: Catalog): Contin
   if (typeof hop !== 'number' || !Number.isInteger(hop) || hop < 1) {
     throw new MalformedMessageError(`continuation message needs an integer hop >= 1, got ${JSON.stringify(hop)}`);
   }
-  return { source, collection, runId, hop };
+  const { backfill } = parsed as Record<string, unknown>;
+  if (backfill === undefined) return { source, collection, runId, hop };
+  const { id, window } = (typeof backfill === 'object' && backfill !== null ? backfill : {}) as Record<string, unknown>;
+  if (typeof id !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(id) || typeof window !== 'number' || !Number.isInteger(window) || window < 0) {
+    throw new MalformedMessageError(`continuation message's backfill must be {id: letters, digits or '-', window: integer >= 0}, got ${JSON.stringify(backfill)}`);
+  }
+  return { source, collection, runId, hop, backfill: { id, window } };
 }
 
 function preview(body: string): string {

@@ -2,7 +2,7 @@
  * The two entry points of the core: a tick runs every enabled collection of every source
  * in one invocation; a continuation carries on one collection whose run ran out of time.
  */
-import type { PageSource } from '../conveyour/types.js';
+import type { PageSource, QueryWindow } from '../conveyour/types.js';
 import { Budget } from './budget.js';
 import { describeError } from './errors.js';
 import type { Catalog } from './messages.js';
@@ -68,21 +68,27 @@ export async function runContinuation(message: ContinuationMessage, sources: rea
   return { runs: [run], continuations: continued ? 1 : 0, failures: run.status === 'failed' ? [run] : [] };
 }
 
-async function continueLater(run: RunResult, hop: number, deps: PipelineDeps): Promise<boolean> {
+/** Queues the next hop of a run that ran out of time, unless the chain reached the hop cap. */
+export async function continueLater(run: RunResult, hop: number, deps: PipelineDeps, backfill?: ContinuationMessage['backfill']): Promise<boolean> {
   if (hop > deps.policy.maxHops) {
     // Not an error: the in-flight cursor is in the checkpoint and the next tick (a new chain) resumes it.
     deps.log.info('continuation hop cap reached; the next tick resumes', { ...run.key, runId: run.runId, hop });
     return false;
   }
-  await deps.queue.send({ source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop });
+  await deps.queue.send({ source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop, ...(backfill ? { backfill } : {}) });
   return true;
 }
 
 /** One collection's failure (even reading its checkpoint) must not stop the others. */
-async function safeRun(source: SourceRuntime, collection: string, mode: 'tick' | 'continue', deps: PipelineDeps): Promise<RunResult> {
-  const key = { source: source.name, collection };
+export async function safeRun(
+  source: SourceRuntime,
+  collection: string,
+  mode: 'tick' | 'continue',
+  deps: PipelineDeps & { lane?: string; bounds?: QueryWindow },
+): Promise<RunResult> {
+  const key = { source: source.name, collection, ...(deps.lane === undefined ? {} : { lane: deps.lane }) };
   try {
-    return await runCollection(key, mode, runDeps(source, deps));
+    return await runCollection(key, mode, { ...runDeps(source, deps), ...(deps.bounds ? { bounds: deps.bounds } : {}) });
   } catch (error) {
     const described = describeError(error);
     deps.log.error('collection run failed', { ...key, error: described });

@@ -34,10 +34,13 @@ export interface ContinuationMessage {
   runId: string;
   /** Continuations since the tick that started the chain; capped below Lambda's recursion limit. */
   hop: number;
+  /** A backfill window rather than the tail: its plan and window index. */
+  backfill?: { id: string; window: number };
 }
 
 export interface ContinuationQueue {
-  send(message: ContinuationMessage): Promise<void>;
+  /** `delaySeconds` (at most 900) holds the message back, e.g. while the API throttles. */
+  send(message: ContinuationMessage, options?: { delaySeconds?: number }): Promise<void>;
 }
 
 export interface Clock {

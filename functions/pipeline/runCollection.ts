@@ -54,6 +54,8 @@ export interface RunDeps {
   owner: string;
   newRunId: () => string;
   policy: RunPolicy;
+  /** A bounded lane's range, for its first run (later runs read it from the checkpoint). */
+  bounds?: QueryWindow;
 }
 
 export type RunStatus =
@@ -78,7 +80,7 @@ export interface RunResult extends Totals {
 
 export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps): Promise<RunResult> {
   const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
-  const stored = (await deps.store.load(key)) ?? emptyCheckpoint(key);
+  const stored = (await deps.store.load(key)) ?? { ...emptyCheckpoint(key), ...(deps.bounds ? { bounds: deps.bounds } : {}) };
   let runId: string | undefined;
   let window: QueryWindow | undefined;
   const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
@@ -105,6 +107,8 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
     } else {
       // Peek before claiming: an idle collection costs one API call and no write at all.
       const draft = beginRun(stored, Math.floor(nowMs / 1000), nowMs, deps.newRunId(), deps.policy);
+      // A bounded lane already read to its end: nothing to do, ever again.
+      if (!draft.inFlight) return result('caught-up', stored);
       // lesson_transcripts peeks at the window's contacts; its reader opens its own queries.
       const transcripts = draft.collection === TRANSCRIPTS;
       const spec = transcripts ? { collection: 'contacts', window: draft.inFlight!.window } : specOf(draft);

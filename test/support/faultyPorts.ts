@@ -10,8 +10,8 @@ export class CrashError extends Error {
 /** A store that records every successful write and can fail chosen ones. */
 export class RecordingStore implements CheckpointStore {
   readonly writes: Checkpoint[] = [];
-  /** Return an error to fail this write before it reaches the store. */
-  before: ((next: Checkpoint, kind: 'claim' | 'save') => Error | undefined | Promise<Error | undefined>) | undefined;
+  /** Return an error to fail this write before it reaches the store. `owner` is the writer (for a claim, the new lease's). */
+  before: ((next: Checkpoint, kind: 'claim' | 'save', owner: string | undefined) => Error | undefined | Promise<Error | undefined>) | undefined;
 
   constructor(private readonly inner: CheckpointStore) {}
 
@@ -22,13 +22,13 @@ export class RecordingStore implements CheckpointStore {
     return this.inner.list();
   }
   async claim(next: Checkpoint, expectedVersion: number, nowMs: number) {
-    const error = await this.before?.(next, 'claim');
+    const error = await this.before?.(next, 'claim', next.lease?.owner);
     if (error) throw error;
     await this.inner.claim(next, expectedVersion, nowMs);
     this.writes.push(structuredClone(next));
   }
   async save(next: Checkpoint, owner: string) {
-    const error = await this.before?.(next, 'save');
+    const error = await this.before?.(next, 'save', owner);
     if (error) throw error;
     await this.inner.save(next, owner);
     this.writes.push(structuredClone(next));
@@ -50,7 +50,7 @@ export class HookedSink implements ObjectSink {
 export function checkMonotonic(writes: readonly Checkpoint[]): void {
   const last = new Map<string, Checkpoint>();
   for (const write of writes) {
-    const key = `${write.source}#${write.collection}`;
+    const key = `${write.source}#${write.collection}${write.lane === undefined ? '' : `#${write.lane}`}`;
     const previous = last.get(key);
     if (previous) {
       if (write.version <= previous.version) throw new Error(`${key}: version went ${previous.version} -> ${write.version}`);

@@ -30,6 +30,8 @@ export interface Harness {
   clock: { ms: number };
   deps(overrides?: Omit<Partial<PipelineDeps>, 'policy'> & { policy?: Partial<PipelinePolicy> }): PipelineDeps;
   landed(): Promise<LandedObject[]>;
+  /** The landed keys only, without reading the objects. */
+  keys(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,16 @@ export async function startHarness(
         token = page.NextContinuationToken;
       } while (token);
       return objects;
+    },
+    async keys() {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: res.bucket, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((item) => item.Key!));
+        token = page.NextContinuationToken;
+      } while (token);
+      return keys;
     },
     async close() {
       await client.close();

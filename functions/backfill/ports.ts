@@ -1,0 +1,20 @@
+/** Where backfill plans live. The DynamoDB adapter keeps them in the checkpoint table. */
+import type { BackfillPlan, BackfillRef } from './plan.js';
+
+export interface BackfillStore {
+  /** Stores a new plan (refused if it exists) and lists it as active. */
+  create(plan: BackfillPlan): Promise<void>;
+  load(ref: BackfillRef): Promise<BackfillPlan | undefined>;
+  /**
+   * Writes `next` iff the stored version is `next.version - 1`; throws PlanConflictError
+   * otherwise (another worker moved it: reload and retry). A plan saved as done stops being active.
+   */
+  save(next: BackfillPlan): Promise<void>;
+  /** The plans still running: what the tick looks after. One read, whatever the table holds. */
+  active(): Promise<BackfillRef[]>;
+}
+
+export class PlanConflictError extends Error {
+  readonly code = 'BACKFILL_PLAN_CONFLICT';
+  override name = 'PlanConflictError';
+}

@@ -1,0 +1,112 @@
+/**
+ * A backfill window's work item: run the window as a bounded lane (the same run loop, lease and
+ * checkpoint rules as the tail), then record it in the plan and hand out the next window.
+ */
+import { MalformedMessageError } from '../pipeline/errors.js';
+import { continueLater, safeRun, type InvocationResult, type PipelineDeps, type SourceRuntime } from '../pipeline/orchestrate.js';
+import type { ContinuationMessage } from '../pipeline/ports.js';
+import { complete, dispatch, newPlan, stalledWindows, throttle, windowLane, type BackfillPlan, type BackfillRef } from './plan.js';
+import { PlanConflictError, type BackfillStore } from './ports.js';
+
+export interface BackfillDeps extends PipelineDeps {
+  plans: BackfillStore;
+  /** Windows handed out but silent this long are sent again by the tick (lost message, hop cap, dead worker). */
+  stallMs: number;
+  /** Whether the API answered 429 during this invocation: then all workers back off together. */
+  throttledRecently: () => boolean;
+  /** How long every worker holds back after a throttle. */
+  throttleHoldMs: number;
+}
+
+export async function runBackfillWindow(message: ContinuationMessage, sources: readonly SourceRuntime[], deps: BackfillDeps): Promise<InvocationResult> {
+  const { id, window } = message.backfill!;
+  const ref: BackfillRef = { source: message.source, collection: message.collection, id };
+  const source = sources.find((candidate) => candidate.name === message.source);
+  const plan = await deps.plans.load(ref);
+  if (!source || !plan) throw new MalformedMessageError(`no backfill ${id} for ${message.source}/${message.collection}`);
+  if (window >= plan.windows.length) throw new MalformedMessageError(`backfill ${id} has ${plan.windows.length} windows, not ${window + 1}`);
+  const nowMs = deps.clock.nowMs();
+  if (nowMs < plan.throttledUntilMs) {
+    await deps.queue.send(message, { delaySeconds: (plan.throttledUntilMs - nowMs) / 1000 });
+    return { runs: [], continuations: 1, failures: [] };
+  }
+  const run = await safeRun(source, message.collection, 'tick', { ...deps, lane: windowLane(id, window), bounds: plan.windows[window]! });
+  let continuations = 0;
+  if (run.status === 'budget-spent' && (await continueLater(run, message.hop + 1, deps, message.backfill))) continuations += 1;
+  const throttled = deps.throttledRecently();
+  if (run.status === 'caught-up' || throttled) {
+    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, (current) => {
+      const marked = run.status === 'caught-up' ? complete(current, window, deps.clock.nowMs()) : current;
+      return throttled ? throttle(marked, deps.clock.nowMs(), deps.throttleHoldMs) : marked;
+    });
+    continuations += await sendWindows(updated.send, updated.plan, message.hop + 1, deps);
+  }
+  return { runs: [run], continuations, failures: run.status === 'failed' ? [run] : [] };
+}
+
+/** The tick's care of running backfills: hand out what the limit allows, and re-send stalled windows. */
+export async function driveBackfills(deps: BackfillDeps): Promise<number> {
+  let sent = 0;
+  for (const ref of await deps.plans.active()) {
+    let resend: number[] = [];
+    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, (current) => {
+      resend = stalledWindows(current, deps.clock.nowMs(), deps.stallMs);
+      return resend.length ? { ...current, lastProgressMs: deps.clock.nowMs() } : current;
+    });
+    // The tick starts a new chain: hop 1.
+    sent += await sendWindows([...resend, ...updated.send], updated.plan, 1, deps);
+  }
+  return sent;
+}
+
+/** Applies `change` to the stored plan and hands out windows, retrying when another worker got there first. */
+async function updatePlan(
+  plans: BackfillStore,
+  ref: BackfillRef,
+  nowMs: () => number,
+  change: (plan: BackfillPlan) => BackfillPlan,
+): Promise<{ plan: BackfillPlan; send: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await plans.load(ref);
+    if (!current) throw new MalformedMessageError(`backfill ${ref.id} for ${ref.source}/${ref.collection} is gone`);
+    const changed = change(current);
+    const { plan, send } = dispatch(changed, nowMs());
+    if (plan === current) return { plan, send };
+    try {
+      const next = { ...plan, version: current.version + 1 };
+      await plans.save(next);
+      return { plan: next, send };
+    } catch (error) {
+      if (!(error instanceof PlanConflictError) || attempt >= 8) throw error;
+    }
+  }
+}
+
+async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, deps: Pick<PipelineDeps, 'queue' | 'log' | 'policy'>): Promise<number> {
+  let sent = 0;
+  for (const window of windows) {
+    const message = { source: plan.source, collection: plan.collection, runId: plan.id, hop, backfill: { id: plan.id, window } };
+    if (hop > deps.policy.maxHops) {
+      deps.log.info('backfill window left to the next tick: hop cap reached', { ...message });
+      continue;
+    }
+    await deps.queue.send(message);
+    sent += 1;
+  }
+  return sent;
+}
+
+/**
+ * Plans a backfill, stores the plan, and sends its first windows. If sending fails half-way the
+ * plan already counts them as handed out, and the tick re-sends them once they look stalled.
+ */
+export async function startBackfill(
+  spec: BackfillRef & { from: number; to: number; concurrency: number },
+  deps: Pick<PipelineDeps, 'queue' | 'clock' | 'log' | 'policy'> & { plans: BackfillStore },
+): Promise<BackfillPlan> {
+  const nowMs = deps.clock.nowMs();
+  const { plan, send } = dispatch(newPlan(spec, spec, spec.concurrency, nowMs), nowMs);
+  await deps.plans.create(plan);
+  await sendWindows(send, plan, 1, deps);
+  return plan;
+}
