@@ -5,7 +5,7 @@
  * so the tick finds the running backfills with one GetItem instead of a Scan.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BackfillPlan, BackfillRef } from '../backfill/plan.js';
 import { PlanConflictError, type BackfillStore } from '../backfill/ports.js';
 import { CHECKPOINT_PARTITION_KEY, ITEM_TYPE_ATTRIBUTE } from './dynamoCheckpointStore.js';
@@ -78,6 +78,27 @@ export class DynamoBackfillStore implements BackfillStore {
     );
     const pks = Item?.active instanceof Set ? [...(Item.active as Set<string>)] : [];
     return pks.map(refOf).filter((ref): ref is BackfillRef => ref !== undefined);
+  }
+
+  /** Every plan, running or done: a Scan, for `status` and the backfill CLI, never for the tick. */
+  async listPlans(): Promise<BackfillPlan[]> {
+    const plans: BackfillPlan[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: '#type = :plan',
+          ExpressionAttributeNames: { '#type': ITEM_TYPE_ATTRIBUTE },
+          ExpressionAttributeValues: { ':plan': 'backfill-plan' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const { [CHECKPOINT_PARTITION_KEY]: _pk, [ITEM_TYPE_ATTRIBUTE]: _type, ...plan } of page.Items ?? []) plans.push(plan as BackfillPlan);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return plans;
   }
 
   /** Set ADD and DELETE are atomic: concurrent backfills never lose each other's entries. */

@@ -44,8 +44,11 @@ export async function runBackfillWindow(message: ContinuationMessage, sources: r
   return { runs: [run], continuations, failures: run.status === 'failed' ? [run] : [] };
 }
 
+/** What handing out windows needs: the plan store, the queue, and the hop cap. */
+type DispatchDeps = Pick<BackfillDeps, 'plans' | 'queue' | 'clock' | 'log'> & { policy: { maxHops: number } };
+
 /** The tick's care of running backfills: hand out what the limit allows, and re-send stalled windows. */
-export async function driveBackfills(deps: BackfillDeps): Promise<number> {
+export async function driveBackfills(deps: DispatchDeps & { stallMs: number }): Promise<number> {
   let sent = 0;
   for (const ref of await deps.plans.active()) {
     let resend: number[] = [];
@@ -82,7 +85,7 @@ async function updatePlan(
   }
 }
 
-async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, deps: Pick<PipelineDeps, 'queue' | 'log' | 'policy'>): Promise<number> {
+async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, deps: Omit<DispatchDeps, 'plans' | 'clock'>): Promise<number> {
   let sent = 0;
   for (const window of windows) {
     const message = { source: plan.source, collection: plan.collection, runId: plan.id, hop, backfill: { id: plan.id, window } };
@@ -102,7 +105,7 @@ async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, d
  */
 export async function startBackfill(
   spec: BackfillRef & { from: number; to: number; concurrency: number },
-  deps: Pick<PipelineDeps, 'queue' | 'clock' | 'log' | 'policy'> & { plans: BackfillStore },
+  deps: DispatchDeps,
 ): Promise<BackfillPlan> {
   const nowMs = deps.clock.nowMs();
   const { plan, send } = dispatch(newPlan(spec, spec, spec.concurrency, nowMs), nowMs);

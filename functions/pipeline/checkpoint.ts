@@ -64,6 +64,8 @@ export interface InFlight {
 export interface Counters {
   records: number;
   pages: number;
+  /** Queries opened: with records, the coverage ledger of a window (absent on checkpoints older than it). */
+  queries?: number;
   files: number;
   bytes: number;
   lastSuccessAtMs: number | undefined;
@@ -80,6 +82,8 @@ export interface Checkpoint extends CheckpointKey {
   watermark: UnixSeconds | undefined;
   /** A bounded lane (a backfill window) reads exactly this range, once; the tail has none. */
   bounds?: QueryWindow;
+  /** The tail: where its first window started. A backfill up to here meets it without overlap. */
+  origin?: UnixSeconds;
   inFlight: InFlight | undefined;
   lease: Lease | undefined;
   counters: Counters;
@@ -121,6 +125,7 @@ export function beginRun(cp: Checkpoint, nowSeconds: UnixSeconds, nowMs: number,
   const end = cp.bounds ? cp.bounds.end : Math.max(nowSeconds, start + 1);
   return {
     ...cp,
+    ...(cp.bounds || cp.origin !== undefined ? {} : { origin: start }),
     inFlight: {
       runId,
       targetEnd: end,
@@ -302,7 +307,11 @@ export function prepareToRead(cp: Checkpoint): Checkpoint {
   // lesson_transcripts inside its first contacts page has no cursor: it reopens the contacts query.
   const opensQuery = transcripts ? transcripts.next !== undefined && transcripts.next.contactsPage === undefined : inFlight.query === undefined;
   if (!opensQuery) return cp;
-  return { ...cp, inFlight: { ...inFlight, generation: inFlight.queryOpened ? inFlight.generation + 1 : inFlight.generation, queryOpened: true } };
+  return {
+    ...cp,
+    inFlight: { ...inFlight, generation: inFlight.queryOpened ? inFlight.generation + 1 : inFlight.generation, queryOpened: true },
+    counters: { ...cp.counters, queries: (cp.counters.queries ?? 0) + 1 },
+  };
 }
 
 export function recordError(cp: Checkpoint, error: { code: string; message: string }, nowMs: number): Checkpoint {

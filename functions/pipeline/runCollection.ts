@@ -123,8 +123,9 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
       if (empty) {
         window = draft.inFlight!.window;
         if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return result('idle', stored);
-        cp = await lease.claimReleased(afterWindowExhausted(draft, 0, deps.policy, deps.clock.nowMs()).checkpoint);
-        return result('idle', cp);
+        cp = await lease.claimReleased(afterWindowExhausted(prepareToRead(draft), 0, deps.policy, deps.clock.nowMs()).checkpoint);
+        // A bounded lane with nothing in it is done, not idle: it will never be read again.
+        return result(draft.bounds ? 'caught-up' : 'idle', cp);
       }
       cp = await lease.claim(prepareToRead(draft));
     }

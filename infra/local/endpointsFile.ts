@@ -12,6 +12,7 @@ export interface PublishedEndpoints {
   endpoints: AwsEndpoints;
   table: string;
   bucket: string;
+  queueUrl: string;
 }
 
 const FILE = 'endpoints.json';

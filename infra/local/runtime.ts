@@ -61,8 +61,11 @@ export interface LocalRuntime {
   checkpoints(): Promise<Checkpoint[]>;
   tick(): Promise<TickOutcome>;
   deliver(event: SQSEvent): Promise<SQSBatchResponse>;
-  /** Starts delivering continuation messages to the continue handler, as Lambda's SQS trigger does. */
-  startContinuations(onError: (error: unknown) => void): EventSourceMapping;
+  /**
+   * Starts delivering continuation messages to the continue handler, as Lambda's SQS trigger does,
+   * with `concurrency` pollers (the function's concurrency: a backfill runs that many windows at once).
+   */
+  startContinuations(onError: (error: unknown) => void, concurrency?: number): EventSourceMapping;
   settings: FunctionSettings;
   close(): Promise<void>;
 }
@@ -127,17 +130,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       checkpoints: () => store.list(),
       tick: () => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, lambdaContext(settings)),
       deliver: (event) => continueHandler(event, lambdaContext(settings)),
-      startContinuations(onError) {
-        return startEventSourceMapping({
-          sqs: clients.sqs,
-          queueUrl: resources.queueUrl,
-          queueArn: resources.queueArn,
-          batchSize: 10,
-          // local-aws-sqs answers a long poll only with a full batch or at its end: keep it short.
-          waitSeconds: 1,
-          invoke: (event) => continueHandler(event, lambdaContext(settings)),
-          onError,
-        });
+      startContinuations(onError, concurrency = 1) {
+        const pollers = Array.from({ length: concurrency }, () =>
+          startEventSourceMapping({
+            sqs: clients.sqs,
+            queueUrl: resources.queueUrl,
+            queueArn: resources.queueArn,
+            // As deployed: one continuation per invocation, each with the whole time budget.
+            batchSize: 1,
+            // local-aws-sqs answers a long poll only with a full batch or at its end: keep it short.
+            waitSeconds: 1,
+            invoke: (event) => continueHandler(event, lambdaContext(settings)),
+            onError,
+          }),
+        );
+        return {
+          stop: async () => {
+            await Promise.all(pollers.map((poller) => poller.stop()));
+          },
+          get batches() {
+            return pollers.reduce((sum, poller) => sum + poller.batches, 0);
+          },
+        };
       },
       async close() {
         await simulator?.close();

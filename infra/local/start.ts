@@ -118,6 +118,7 @@ async function main(): Promise<number> {
     endpoints: runtime.emulators.endpoints,
     table: runtime.resources.table,
     bucket: runtime.resources.bucket,
+    queueUrl: runtime.resources.queueUrl,
   });
   try {
     return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);

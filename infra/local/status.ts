@@ -5,7 +5,10 @@
  */
 process.env.TZ = 'UTC';
 import { parseArgs } from 'node:util';
-import { createAwsClients } from '../../functions/adapters/awsClients.js';
+import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
+import { DynamoBackfillStore } from '../../functions/adapters/dynamoBackfillStore.js';
+import type { BackfillPlan } from '../../functions/backfill/plan.js';
+import { iso, ledger, progressOf, renderBar } from '../backfill/progress.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
 import { startEmulators } from './emulators.js';
@@ -36,31 +39,61 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const checkpoints = values.table ? await deployed(values.table, values.region ?? process.env.AWS_REGION) : await local(values['data-dir']);
+  const { checkpoints, plans } = values.table ? await deployed(values.table, values.region ?? process.env.AWS_REGION) : await local(values['data-dir']);
   if (checkpoints.length === 0) {
     console.log('no checkpoints yet: nothing has run (npm start runs the pipeline locally)');
     return 0;
   }
-  console.log(values.json ? JSON.stringify(checkpoints, null, 2) : renderDetail(checkpoints, Date.now()));
+  if (values.json) {
+    console.log(JSON.stringify({ checkpoints, backfills: plans }, null, 2));
+    return 0;
+  }
+  console.log(renderDetail(checkpoints, Date.now()));
+  if (plans.length > 0) console.log(`\n${renderBackfills(plans, checkpoints)}`);
   return 0;
 }
 
-async function deployed(table: string, region: string | undefined): Promise<Checkpoint[]> {
+/** Each backfill's progress and coverage ledger; gaps are ranges no finished window covers. */
+function renderBackfills(plans: BackfillPlan[], checkpoints: Checkpoint[]): string {
+  return plans
+    .sort((a, b) => a.createdAtMs - b.createdAtMs)
+    .map((plan) => {
+      const { rows, gaps } = ledger(plan, checkpoints);
+      const header = `backfill ${plan.id} ${plan.source}/${plan.collection} [${iso(plan.from)}, ${iso(plan.to)}): ${plan.status}, ${renderBar(progressOf([plan], checkpoints), (plan.status === 'done' ? plan.lastProgressMs : Date.now()) - plan.createdAtMs)}`;
+      const coverage = gaps.length === 0 ? '  coverage: complete, no gap' : `  gaps: ${gaps.map(([start, end]) => `[${iso(start)}, ${iso(end)})`).join(', ')}`;
+      return [header, ...rows, coverage].join('\n');
+    })
+    .join('\n\n');
+}
+
+interface Stored {
+  checkpoints: Checkpoint[];
+  plans: BackfillPlan[];
+}
+
+async function read(clients: AwsClients, table: string): Promise<Stored> {
+  return {
+    checkpoints: await new DynamoCheckpointStore(clients.documents, table).list(),
+    plans: await new DynamoBackfillStore(clients.documents, table).listPlans(),
+  };
+}
+
+async function deployed(table: string, region: string | undefined): Promise<Stored> {
   if (!region) throw new Error('--region (or AWS_REGION) is required with --table');
   const clients = createAwsClients({ region, requestTimeoutMs: 10_000 });
   try {
-    return await new DynamoCheckpointStore(clients.documents, table).list();
+    return await read(clients, table);
   } finally {
     clients.destroy();
   }
 }
 
-async function local(dataDir: string): Promise<Checkpoint[]> {
+async function local(dataDir: string): Promise<Stored> {
   const running = await runningEndpoints(dataDir);
   if (running) {
     const clients = createAwsClients({ region: running.region, requestTimeoutMs: 10_000, endpoints: running.endpoints, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     try {
-      return await new DynamoCheckpointStore(clients.documents, running.table).list();
+      return await read(clients, running.table);
     } finally {
       clients.destroy();
     }
@@ -68,9 +101,10 @@ async function local(dataDir: string): Promise<Checkpoint[]> {
   const emulators = await startEmulators({ dataDir: path.join(dataDir, 'aws') });
   const clients = createAwsClients({ region: emulators.region, requestTimeoutMs: 10_000, endpoints: emulators.endpoints, credentials: emulators.credentials });
   try {
-    return await new DynamoCheckpointStore(clients.documents, LOCAL_NAMES.table).list();
+    return await read(clients, LOCAL_NAMES.table);
   } catch (error) {
-    if ((error as Error).message.includes('ResourceNotFound') || (error as { cause?: { name?: string } }).cause?.name === 'ResourceNotFoundException') return [];
+    const notFound = (error as Error).name === 'ResourceNotFoundException' || (error as Error).message.includes('ResourceNotFound') || (error as { cause?: { name?: string } }).cause?.name === 'ResourceNotFoundException';
+    if (notFound) return { checkpoints: [], plans: [] };
     throw error;
   } finally {
     clients.destroy();

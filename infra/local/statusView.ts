@@ -14,9 +14,10 @@ export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number):
 }
 
 export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number): string {
-  const records = checkpoints.reduce((sum, cp) => sum + cp.counters.records, 0);
-  const files = checkpoints.reduce((sum, cp) => sum + cp.counters.files, 0);
-  return `${renderStatus(checkpoints, nowMs)}\ncaught up: ${checkpoints.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
+  const tail = sorted(checkpoints);
+  const records = tail.reduce((sum, cp) => sum + cp.counters.records, 0);
+  const files = tail.reduce((sum, cp) => sum + cp.counters.files, 0);
+  return `${renderStatus(checkpoints, nowMs)}\ncaught up: ${tail.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
 }
 
 /** Every field of every checkpoint, for `npm run status`. */
@@ -55,8 +56,9 @@ function lag(cp: Checkpoint, nowMs: number): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
+/** The tail's checkpoints, in name order; backfill windows (lanes) are shown with their backfill. */
 function sorted(checkpoints: readonly Checkpoint[]): Checkpoint[] {
-  return [...checkpoints].sort((a, b) => `${a.source}/${a.collection}`.localeCompare(`${b.source}/${b.collection}`));
+  return checkpoints.filter((cp) => cp.lane === undefined).sort((a, b) => `${a.source}/${a.collection}`.localeCompare(`${b.source}/${b.collection}`));
 }
 
 function iso(ms: number): string {

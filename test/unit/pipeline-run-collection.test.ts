@@ -227,6 +227,22 @@ describe('runCollection', () => {
     expect((await store.load(key))?.watermark).toBe(Math.floor(time.ms / 1000));
   });
 
+  it('finishes an empty bounded lane in one write, counting its query, and never reads it again', async () => {
+    const { deps, store, source } = fixture({ records: () => [] });
+    const lane = { ...key, lane: 'bf-x-w0' };
+    const bounds = { start: NOW - 3600, end: NOW - 60 };
+
+    const first = await runCollection(lane, 'tick', { ...deps(), bounds });
+    const again = await runCollection(lane, 'tick', { ...deps(), bounds });
+
+    expect([first.status, again.status]).toEqual(['caught-up', 'caught-up']);
+    expect(store.writes).toHaveLength(1);
+    expect(store.writes[0]).toMatchObject({ lane: 'bf-x-w0', watermark: bounds.end, bounds, inFlight: undefined });
+    expect(store.writes[0]!.counters.queries).toBe(1);
+    expect(source.requests).toHaveLength(1);
+    expect(source.requests[0]!.window).toEqual(bounds);
+  });
+
   it('reports no work for a continuation when nothing is in flight', async () => {
     const { deps } = fixture({ records: () => [] });
     expect((await runCollection(key, 'continue', deps())).status).toBe('no-work');
