@@ -124,12 +124,11 @@ export function throttle(plan: BackfillPlan, nowMs: number, holdMs: number): Bac
 }
 
 /**
- * Windows handed out but not done, when the plan has made no progress for `stallMs`: their
- * messages were lost, their chains hit the hop cap, or their workers died. Sending them again
- * is safe: a window whose run is alive holds its lease and the extra message is acknowledged.
+ * Windows handed out and not done. Sending one again is always safe: a window whose run is alive
+ * holds its lease, and the extra message is acknowledged without work.
  */
-export function stalledWindows(plan: BackfillPlan, nowMs: number, stallMs: number): number[] {
-  if (plan.status === 'done' || nowMs - plan.lastProgressMs < stallMs) return [];
+export function inFlightWindows(plan: BackfillPlan): number[] {
+  if (plan.status === 'done') return [];
   const done = new Set(plan.completed);
   return range(0, plan.dispatched).filter((index) => !done.has(index));
 }

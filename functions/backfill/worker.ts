@@ -4,8 +4,8 @@
  */
 import { MalformedMessageError } from '../pipeline/errors.js';
 import { continueLater, safeRun, type InvocationResult, type PipelineDeps, type SourceRuntime } from '../pipeline/orchestrate.js';
-import type { ContinuationMessage } from '../pipeline/ports.js';
-import { complete, dispatch, newPlan, stalledWindows, throttle, windowLane, type BackfillPlan, type BackfillRef } from './plan.js';
+import type { CheckpointStore, ContinuationMessage } from '../pipeline/ports.js';
+import { complete, dispatch, inFlightWindows, newPlan, throttle, windowLane, type BackfillPlan, type BackfillRef } from './plan.js';
 import { PlanConflictError, type BackfillStore } from './ports.js';
 
 export interface BackfillDeps extends PipelineDeps {
@@ -35,7 +35,9 @@ export async function runBackfillWindow(message: ContinuationMessage, sources: r
   if (run.status === 'budget-spent' && (await continueLater(run, message.hop + 1, deps, message.backfill))) continuations += 1;
   const throttled = deps.throttledRecently();
   if (run.status === 'caught-up' || throttled) {
-    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, (current) => {
+    // At the hop cap this chain ends: the next windows are handed out by the tick, on a new chain.
+    const handOut = message.hop + 1 <= deps.policy.maxHops;
+    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, handOut, (current) => {
       const marked = run.status === 'caught-up' ? complete(current, window, deps.clock.nowMs()) : current;
       return throttled ? throttle(marked, deps.clock.nowMs(), deps.throttleHoldMs) : marked;
     });
@@ -47,16 +49,26 @@ export async function runBackfillWindow(message: ContinuationMessage, sources: r
 /** What handing out windows needs: the plan store, the queue, and the hop cap. */
 type DispatchDeps = Pick<BackfillDeps, 'plans' | 'queue' | 'clock' | 'log'> & { policy: { maxHops: number } };
 
-/** The tick's care of running backfills: hand out what the limit allows, and re-send stalled windows. */
-export async function driveBackfills(deps: DispatchDeps & { stallMs: number }): Promise<number> {
+/**
+ * The tick's care of running backfills, on a new chain (hop 1): hand out what the limit allows,
+ * and re-send each window handed out that nobody is working on (no live lease) and that has not
+ * moved for `stallMs`: its message was lost, its worker died, or its chain hit the hop cap.
+ */
+export async function driveBackfills(deps: DispatchDeps & { stallMs: number; store: CheckpointStore }): Promise<number> {
   let sent = 0;
   for (const ref of await deps.plans.active()) {
-    let resend: number[] = [];
-    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, (current) => {
-      resend = stalledWindows(current, deps.clock.nowMs(), deps.stallMs);
-      return resend.length ? { ...current, lastProgressMs: deps.clock.nowMs() } : current;
-    });
-    // The tick starts a new chain: hop 1.
+    const plan = await deps.plans.load(ref);
+    if (!plan) continue;
+    const resend: number[] = [];
+    const nowMs = deps.clock.nowMs();
+    for (const index of inFlightWindows(plan)) {
+      const cp = await deps.store.load({ source: plan.source, collection: plan.collection, lane: windowLane(plan.id, index) });
+      const working = cp?.lease !== undefined && cp.lease.expiresAtMs > nowMs;
+      const lastMoved = Math.max(cp?.counters.lastSuccessAtMs ?? 0, cp?.inFlight?.startedAtMs ?? 0, plan.lastProgressMs);
+      if (!working && nowMs - lastMoved >= deps.stallMs) resend.push(index);
+    }
+    // A re-send counts as progress, so the next ticks give it time instead of piling up messages.
+    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, true, (current) => (resend.length ? { ...current, lastProgressMs: nowMs } : current));
     sent += await sendWindows([...resend, ...updated.send], updated.plan, 1, deps);
   }
   return sent;
@@ -67,13 +79,14 @@ async function updatePlan(
   plans: BackfillStore,
   ref: BackfillRef,
   nowMs: () => number,
+  handOut: boolean,
   change: (plan: BackfillPlan) => BackfillPlan,
 ): Promise<{ plan: BackfillPlan; send: number[] }> {
   for (let attempt = 1; ; attempt++) {
     const current = await plans.load(ref);
     if (!current) throw new MalformedMessageError(`backfill ${ref.id} for ${ref.source}/${ref.collection} is gone`);
     const changed = change(current);
-    const { plan, send } = dispatch(changed, nowMs());
+    const { plan, send } = handOut ? dispatch(changed, nowMs()) : { plan: changed, send: [] };
     if (plan === current) return { plan, send };
     try {
       const next = { ...plan, version: current.version + 1 };

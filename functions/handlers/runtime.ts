@@ -96,7 +96,7 @@ export function createRuntime(env: Env): Runtime {
       const startedAt = Date.now();
       return {
         plans,
-        stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 600, { min: 60, integer: true }) * 1000,
+        stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 120, { min: 30, integer: true }) * 1000,
         throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
         throttledRecently: () => throttledAt >= startedAt,
         store,

@@ -92,7 +92,9 @@ async function watch(started: BackfillPlan[], target: Target, clock: { nowMs: ()
       console.log(`done: ${progress.windows} windows, ${progress.records} records in ${duration(seconds * 1000)} (${Math.round(progress.records / Math.max(seconds, 0.001))} records/s, ${progress.queries} queries)`);
       return 0;
     }
-    if (target.upkeep) await driveBackfills({ plans: target.plans, queue: target.queue, clock, log: silentLog, policy: { maxHops: MAX_HOPS }, stallMs: 60_000 });
+    if (target.upkeep) {
+      await driveBackfills({ plans: target.plans, store: target.checkpoints, queue: target.queue, clock, log: silentLog, policy: { maxHops: MAX_HOPS }, stallMs: 60_000 });
+    }
     await new Promise((resolve) => setTimeout(resolve, tty ? 500 : 2_000));
   }
 }
