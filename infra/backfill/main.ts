@@ -19,7 +19,7 @@ import { OUTPUT } from '../cdk/outputs.js';
 import { runningEndpoints } from '../local/endpointsFile.js';
 import { startLocalRuntime, LOCAL_NAMES, type LocalRuntime } from '../local/runtime.js';
 import { parseBackfillArgs, USAGE, type BackfillArgs } from './args.js';
-import { duration, progressOf, renderBar } from './progress.js';
+import { duration, iso, progressOf, renderBar } from './progress.js';
 
 const MAX_HOPS = 10;
 
@@ -145,10 +145,6 @@ function adapters(clients: AwsClients, table: string, queueUrl: string, source: 
     upkeep,
     close,
   };
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 main().then(
