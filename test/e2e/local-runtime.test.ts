@@ -5,12 +5,13 @@
  * overlapping windows.
  */
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../functions/conveyour/collections.js';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import { startLocalRuntime, type LocalRuntime, type TickOutcome } from '../../infra/local/runtime.js';
 import { waitFor } from '../support/waitFor.js';
+import { listKeys } from '../support/listKeys.js';
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
@@ -38,20 +39,15 @@ interface Landed {
 async function landed(): Promise<Landed[]> {
   const { s3 } = runtime.clients;
   const out: Landed[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, ContinuationToken: token }));
-    for (const item of page.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: runtime.resources.bucket, Key: item.Key! }));
-      const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
-      out.push({
-        key: item.Key!,
-        window: [Number(object.Metadata!['window-start']), Number(object.Metadata!['window-end'])],
-        records: text.trimEnd().split('\n').map((line) => JSON.parse(line) as ConveYourRecord),
-      });
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  for (const key of await listKeys(s3, runtime.resources.bucket)) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: runtime.resources.bucket, Key: key }));
+    const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
+    out.push({
+      key,
+      window: [Number(object.Metadata!['window-start']), Number(object.Metadata!['window-end'])],
+      records: text.trimEnd().split('\n').map((line) => JSON.parse(line) as ConveYourRecord),
+    });
+  }
   return out;
 }
 

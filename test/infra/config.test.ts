@@ -86,6 +86,16 @@ describe('a bad context value fails with the key and what would be valid', () =>
     ['a stack name with a space', { stackName: 'my stack' }, /"stackName" must be a CloudFormation stack name/],
     ['a stack name too long for the roles named after it', { stackName: 'A'.repeat(41) }, /"stackName" must be a CloudFormation stack name of at most 40 characters/],
     ['ticks more than a day apart', { scheduleRate: 'rate(2 days)', lagThresholdSeconds: 86_400 * 5 }, /"scheduleRate" must be at most a day apart/],
+    ['sources given as an object', { sources: { name: 'acme' } }, /"sources" must be a non-empty JSON array of \{"name", "domain", "collections", "initialStartTime"\}, got \{"name":"acme"\}/],
+    ['a source that is not an object', { sources: [42] }, /"sources\[0\]" must be an object \{"name", "domain", "collections", "initialStartTime"\}, got 42/],
+    ['a source without a name', { sources: [{ domain: 'acme.conveyour.com' }] }, /"sources\[0\]\.name" is required \(e\.g\. "acme"\)/],
+    ['an empty collection list', source({ collections: [] }), /"sources\[0\]\.collections" must be "all" or a list of collections: campaigns, .*, got \[\]/],
+    ['a start time of the wrong type', source({ initialStartTime: true }), /"sources\[0\]\.initialStartTime" must be unix seconds, an ISO 8601 date .*, got true/],
+    ['a schedule rate that is not a string', { scheduleRate: 5 }, /"scheduleRate" must be a string, got 5/],
+    ['a prefix holding the partition key', { landingPrefix: 'raw/collection=x/' }, /"landingPrefix" must be an S3 key prefix .*no 'collection='.*, got "raw\/collection=x\/"/],
+    ['a Snowflake external id without its IAM user', { snowflakeExternalId: 'abc' }, /"snowflakeIamUserArn" is required when snowflakeExternalId is set/],
+    ['noncurrent versions kept 0 days', { noncurrentVersionDays: 0 }, /"noncurrentVersionDays" must be an integer from 1 to 3650, got 0/],
+    ['a continuation concurrency in words', { continueConcurrency: 'five' }, /"continueConcurrency" must be an integer from 2 to 1000, got "five"/],
   ];
 
   it.each(cases)('%s', (_name, context, message) => {

@@ -4,7 +4,7 @@
  * that need to stop the world between two effects.
  */
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ConveYourClient } from '../../functions/conveyour/client.js';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import { basePolicy } from './pipelineFixture.js';
@@ -13,6 +13,7 @@ import { silentLog, type Log } from '../../functions/pipeline/ports.js';
 import { startSimulator, type Simulator } from '../../infra/local/simulator/index.js';
 import type { SimulatorOptions } from '../../infra/local/simulator/options.js';
 import type { AwsTestEnv, AwsTestResources } from './awsEmulators.js';
+import { listKeys } from './listKeys.js';
 
 export const SOURCE = 'sim';
 
@@ -91,36 +92,21 @@ export async function startHarness(
     },
     async landed() {
       const objects: LandedObject[] = [];
-      let token: string | undefined;
-      do {
-        const page = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: res.bucket, ContinuationToken: token }));
-        for (const item of page.Contents ?? []) {
-          const object = await aws.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: item.Key! }));
-          const body = Buffer.from(await object.Body!.transformToByteArray());
-          const text = gunzipSync(body).toString('utf8');
-          objects.push({
-            key: item.Key!,
-            metadata: object.Metadata ?? {},
-            records: text
-              .split('\n')
-              .filter((line) => line !== '')
-              .map((line) => JSON.parse(line) as ConveYourRecord),
-          });
-        }
-        token = page.NextContinuationToken;
-      } while (token);
+      for (const key of await listKeys(aws.clients.s3, res.bucket)) {
+        const object = await aws.clients.s3.send(new GetObjectCommand({ Bucket: res.bucket, Key: key }));
+        const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
+        objects.push({
+          key,
+          metadata: object.Metadata ?? {},
+          records: text
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => JSON.parse(line) as ConveYourRecord),
+        });
+      }
       return objects;
     },
-    async keys() {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: res.bucket, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((item) => item.Key!));
-        token = page.NextContinuationToken;
-      } while (token);
-      return keys;
-    },
+    keys: () => listKeys(aws.clients.s3, res.bucket),
     async close() {
       await client.close();
       await sim.close();
