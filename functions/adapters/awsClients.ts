@@ -17,6 +17,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isLoopbackHost } from '../config/loopback.js';
 
 export interface AwsEndpoints {
   s3?: string;
@@ -125,6 +126,10 @@ function validate(options: AwsClientOptions): AwsClientOptions {
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new Error(`endpoints.${service} must use http or https, got ${JSON.stringify(url)}`);
+    }
+    if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      // Secrets Manager answers and every record would cross the network in clear.
+      throw new Error(`endpoints.${service} must use https:// for a host other than this machine (http:// only for 127.0.0.1, localhost or [::1]), got ${JSON.stringify(url)}`);
     }
   }
   return options;

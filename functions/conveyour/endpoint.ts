@@ -4,9 +4,9 @@
  * saying what to write, instead of as a confusing HTTP error later.
  */
 import { ConfigError, type Env, optionalString } from '../config/env.js';
+import { isLoopbackHost } from '../config/loopback.js';
 import type { Credentials } from './types.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
 /**
@@ -76,7 +76,7 @@ export function normalizeBaseUrl(raw: string, inputName = 'baseUrl'): string {
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     throw new ConfigError(inputName, `${inputName} must be an origin without a path or query: write ${url.origin}`);
   }
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new ConfigError(inputName, `${inputName} must use https:// for a non-local host: write https://${url.host}`);
   }
   return url.origin;

@@ -185,6 +185,10 @@ describe('createAwsClients', () => {
     [{ region: 'us-east-1', requestTimeoutMs: 0 }, 'requestTimeoutMs must be a positive integer (milliseconds), got 0'],
     [{ region: 'us-east-1', requestTimeoutMs: 1_000, endpoints: { s3: 'localhost:4569' } }, 'endpoints.s3 must use http or https'],
     [{ region: 'us-east-1', requestTimeoutMs: 1_000, endpoints: { sqs: 'not a url' } }, 'endpoints.sqs must be an http(s) URL'],
+    [
+      { region: 'us-east-1', requestTimeoutMs: 1_000, endpoints: { secretsManager: 'http://localstack.internal:4566' } },
+      'endpoints.secretsManager must use https:// for a host other than this machine (http:// only for 127.0.0.1, localhost or [::1]), got "http://localstack.internal:4566"',
+    ],
   ])('rejects invalid options with a message naming the input (%j)', (options, message) => {
     expect(() => createAwsClients(options)).toThrow(message);
   });
