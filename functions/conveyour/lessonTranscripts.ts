@@ -5,6 +5,7 @@
  * once, results come out in contacts order, and nothing runs further ahead of the
  * consumer than the concurrency allows.
  */
+import { setMaxListeners } from 'node:events';
 import { TRANSCRIPTS } from './collections.js';
 import { prefetch } from './prefetch.js';
 import type { ConveYourRecord, CursorPosition, Page, PageSource, QueryWindow } from './types.js';
@@ -32,7 +33,13 @@ export interface TranscriptsResume {
   nextIndexInPage: number;
 }
 
-export const DEFAULT_TRANSCRIPT_CONCURRENCY = 8;
+/**
+ * Contacts in flight by default. One request per contact makes this collection latency-bound,
+ * and its speed-up over one contact at a time can never exceed the concurrency (8 measured
+ * 5.7-7.5x in BENCHMARKS.md); 16 gives about 14x, and together with COLLECTION_CONCURRENCY
+ * cursors stays within the client's 32 connections.
+ */
+export const DEFAULT_TRANSCRIPT_CONCURRENCY = 16;
 
 interface ContactRef {
   contact: ConveYourRecord;
@@ -79,6 +86,9 @@ async function* run(
   signal?.throwIfAborted();
   // Our own controller, so that an error or an early return stops work the caller did not cancel.
   const stop = new AbortController();
+  // Every request in flight listens on it: the contacts in flight, plus the contacts query and its read-ahead.
+  // Node warns of a leak past 10 listeners, which 16 contacts in flight would pass.
+  setMaxListeners(concurrency + 4, stop.signal);
   const onAbort = (): void => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const contacts = contactsOf(source, window, resume, stop.signal)[Symbol.asyncIterator]();

@@ -22,7 +22,7 @@ export interface RecordBatch {
 }
 
 export interface StreamOptions {
-  /** lesson_transcripts: contacts fetched in parallel, default 8. */
+  /** lesson_transcripts: contacts fetched in parallel, default DEFAULT_TRANSCRIPT_CONCURRENCY (16). */
   transcriptConcurrency?: number;
   /** Ordinary collections: pages requested ahead of the consumer, default 1 (fetch N+1 while N is processed). */
   prefetchPages?: number;

@@ -46,7 +46,8 @@ export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): Pipeli
     flushBytes: optionalNumber(env, 'FLUSH_BYTES', 16 * MiB, { min: 1, integer: true }),
     idleCheckpointMs: optionalNumber(env, 'IDLE_CHECKPOINT_SECONDS', 900, { min: 0, integer: true }) * 1000,
     leaseSlackMs: optionalNumber(env, 'LEASE_SLACK_MS', 30_000, { min: 0, integer: true }),
-    transcriptConcurrency: optionalNumber(env, 'TRANSCRIPT_CONCURRENCY', 8, { min: 1, max: 64, integer: true }),
+    // Latency-bound: the speed-up over one contact at a time is at most this (BENCHMARKS.md, section 2).
+    transcriptConcurrency: optionalNumber(env, 'TRANSCRIPT_CONCURRENCY', 16, { min: 1, max: 64, integer: true }),
     collectionConcurrency: optionalNumber(env, 'COLLECTION_CONCURRENCY', 4, { min: 1, max: 32, integer: true }),
     maxHops: optionalNumber(env, 'MAX_HOPS', 10, { min: 0, max: 15, integer: true }),
     safetyMarginMs: optionalNumber(env, 'SAFETY_MARGIN_MS', 10_000, { min: 0, integer: true }),

@@ -92,3 +92,23 @@ describe('lessonTranscripts against the simulator', () => {
     expect(batches.flatMap((b) => b.records).length).toBe(expectedTranscripts().length);
   });
 });
+
+describe('lessonTranscripts with many contacts in flight', () => {
+  it('reads every transcript with 32 contacts in flight, without Node warning of leaked abort listeners', async () => {
+    // Prepare: every request listens on the reader's one AbortSignal; Node warns past 10 listeners.
+    ({ client } = testClient(sim));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // Act
+      const items = await collect(lessonTranscripts(client, WINDOW, { concurrency: 32 }));
+      // Assess: 'warning' is emitted on the next tick; give it one before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(flatten(items).sort()).toEqual(expectedTranscripts().sort());
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
