@@ -15,35 +15,36 @@ export const METRIC_NAMESPACE = 'ConveYourStream';
  */
 export const SERVICE_NAME = 'conveyour-collection-stream';
 
-/** Names of the EMF metrics, each emitted per (source, collection). */
+/**
+ * Names of the EMF metrics. Each (metric, dimensions) series costs for every hour it receives
+ * a value, so healthy activity is published per source, and per collection only what needs
+ * attention; per-collection detail (files, bytes, windows) is in the one log line per invocation.
+ */
 export const MetricName = {
-  /** Count: records written to S3. */
+  /** Count, per source: records written to S3. */
   RecordsLanded: 'RecordsLanded',
-  /** Count: ConveYour pages fetched. */
+  /** Count, per source: ConveYour pages fetched. */
   PagesFetched: 'PagesFetched',
-  /** Count: landing objects written. */
-  FilesWritten: 'FilesWritten',
-  /** Bytes: gzip bytes written. */
-  BytesLanded: 'BytesLanded',
+  /** Count, per source: retried ConveYour requests. */
+  Retries: 'Retries',
   /**
-   * Seconds: now minus the collection's watermark. An idle, fresh collection may publish nothing
-   * (custom metrics cost per hour published), so alarms treat a missing value as fresh.
+   * Seconds, per collection: now minus the collection's watermark, published only at or above
+   * LAG_METRIC_FLOOR_SECONDS, so alarms treat a missing value as fresh.
    */
   LagSeconds: 'LagSeconds',
-  /** Count: retried ConveYour or AWS requests. */
-  Retries: 'Retries',
-  /** Count: collection runs that ended in failure. */
+  /** Count, per collection: runs that ended in failure. */
   RunFailures: 'RunFailures',
-  /** Count: queries restarted because their cursor expired. */
+  /** Count, per collection: queries restarted because their cursor expired. */
   CursorRestarts: 'CursorRestarts',
-  /** Count: windows split because they held more than one query may return. */
+  /** Count, per collection: windows split because they held more than one query may return. */
   WindowSplits: 'WindowSplits',
 } as const;
 
+/** The metrics published per source only (dimensions: service, source). */
+export const SOURCE_METRICS: readonly MetricNameValue[] = [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries];
+
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 
-/** The per-collection dimension names, in the order the code sets them. */
-export const METRIC_DIMENSIONS = ['source', 'collection'] as const;
 
 /**
  * The exact dimension set a per-collection metric carries in CloudWatch (a metric is only
@@ -51,4 +52,9 @@ export const METRIC_DIMENSIONS = ['source', 'collection'] as const;
  */
 export function collectionDimensions(source: string, collection: string): Record<'service' | 'source' | 'collection', string> {
   return { service: SERVICE_NAME, source, collection };
+}
+
+/** The exact dimension set a per-source metric carries in CloudWatch. */
+export function sourceDimensions(source: string): Record<'service' | 'source', string> {
+  return { service: SERVICE_NAME, source };
 }

@@ -9,7 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Log } from '../pipeline/ports.js';
-import { METRIC_NAMESPACE, MetricName, SERVICE_NAME } from './metricNames.js';
+import { METRIC_NAMESPACE, MetricName, SERVICE_NAME, type MetricNameValue } from './metricNames.js';
 import type { InvocationResult } from '../pipeline/orchestrate.js';
 import type { RunResult } from '../pipeline/runCollection.js';
 
@@ -41,7 +41,12 @@ export interface ReportOptions {
   kind: 'tick' | 'continue';
 }
 
-/** One log line per invocation, and EMF metrics for the runs worth a metric. */
+/**
+ * One log line per invocation (per-collection detail in `runs`), and few metric series: healthy
+ * activity per source (RecordsLanded, PagesFetched, Retries), per collection only what needs
+ * attention (LagSeconds at or above the floor, RunFailures, CursorRestarts, WindowSplits), and
+ * never a zero. Each (metric, dimensions) series is billed for every hour it receives a value.
+ */
 export function reportInvocation(logger: Logger, metrics: Metrics, result: InvocationResult, options: ReportOptions): void {
   const runs = result.runs.map((run) => summarise(run, options.nowMs));
   const active = runs.filter((run) => run.status !== 'idle' && run.status !== 'no-work');
@@ -53,20 +58,30 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
     failures: result.failures.length,
     ...(active.length > 0 ? { runs: active } : {}),
   });
+  const perSource = new Map<string, { records: number; pages: number }>();
   for (const run of result.runs) {
+    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0 };
+    totals.records += run.records;
+    totals.pages += run.pages;
+    perSource.set(run.key.source, totals);
     const lagSeconds = lagOf(run, options.nowMs);
-    const noteworthy = run.records > 0 || run.status === 'failed' || run.cursorRestarts > 0 || run.splits > 0 || (lagSeconds ?? 0) >= options.lagFloorSeconds;
-    if (!noteworthy) continue;
+    const attention: Array<[MetricNameValue, (typeof MetricUnit)[keyof typeof MetricUnit], number]> = [];
+    if (lagSeconds !== undefined && lagSeconds >= options.lagFloorSeconds) attention.push([MetricName.LagSeconds, MetricUnit.Seconds, lagSeconds]);
+    if (run.status === 'failed') attention.push([MetricName.RunFailures, MetricUnit.Count, 1]);
+    if (run.cursorRestarts > 0) attention.push([MetricName.CursorRestarts, MetricUnit.Count, run.cursorRestarts]);
+    if (run.splits > 0) attention.push([MetricName.WindowSplits, MetricUnit.Count, run.splits]);
+    if (attention.length === 0) continue;
     metrics.addDimensions({ source: run.key.source, collection: run.key.collection });
-    metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, run.records);
-    metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, run.pages);
-    metrics.addMetric(MetricName.FilesWritten, MetricUnit.Count, run.files);
-    metrics.addMetric(MetricName.BytesLanded, MetricUnit.Bytes, run.bytes);
-    metrics.addMetric(MetricName.RunFailures, MetricUnit.Count, run.status === 'failed' ? 1 : 0);
-    metrics.addMetric(MetricName.CursorRestarts, MetricUnit.Count, run.cursorRestarts);
-    metrics.addMetric(MetricName.WindowSplits, MetricUnit.Count, run.splits);
-    metrics.addMetric(MetricName.Retries, MetricUnit.Count, options.retries.get(run.key.source) ?? 0);
-    if (lagSeconds !== undefined) metrics.addMetric(MetricName.LagSeconds, MetricUnit.Seconds, lagSeconds);
+    for (const [name, unit, value] of attention) metrics.addMetric(name, unit, value);
+    metrics.publishStoredMetrics();
+  }
+  for (const [source, totals] of perSource) {
+    const retries = options.retries.get(source) ?? 0;
+    if (totals.records === 0 && totals.pages === 0 && retries === 0) continue;
+    metrics.addDimensions({ source });
+    if (totals.records > 0) metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, totals.records);
+    if (totals.pages > 0) metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, totals.pages);
+    if (retries > 0) metrics.addMetric(MetricName.Retries, MetricUnit.Count, retries);
     metrics.publishStoredMetrics();
   }
 }

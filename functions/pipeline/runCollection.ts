@@ -122,7 +122,10 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
       }
       if (empty) {
         window = draft.inFlight!.window;
-        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return result('idle', stored);
+        // The window up to now was empty, so everything before its end has landed: report that, not
+        // the stored watermark, which an idle collection persists only every idleCheckpointMs and
+        // would make telemetry see it minutes behind (and publish lag metrics every minute).
+        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return { ...result('idle', stored), watermark: window.end };
         cp = await lease.claimReleased(afterWindowExhausted(prepareToRead(draft), 0, deps.policy, deps.clock.nowMs()).checkpoint);
         // A bounded lane with nothing in it is done, not idle: it will never be read again.
         return result(draft.bounds ? 'caught-up' : 'idle', cp);

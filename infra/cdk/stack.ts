@@ -66,6 +66,7 @@ export class ConveYourStreamStack extends Stack {
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: { tick: this.pipeline.tick.function, continuation: this.pipeline.continuation.function },
+      logGroups: [this.pipeline.tick.logGroup, this.pipeline.continuation.logGroup],
       deadLetterQueues: { continuations: this.pipeline.deadLetterQueue, schedule: this.pipeline.scheduleDeadLetterQueue },
       collections: settings.sources.flatMap((source) => source.collections.map((collection) => ({ source: source.name, collection }))),
       lagThresholdSeconds: settings.lagThresholdSeconds,

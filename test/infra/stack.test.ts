@@ -3,7 +3,7 @@
  * once the way `cdk synth` builds it, and checked property by property.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -15,6 +15,7 @@ import { checkpointTableSchema } from '../../functions/adapters/dynamoCheckpoint
 import { COLLECTIONS } from '../../functions/conveyour/collections.js';
 import { loadPipelineConfig } from '../../functions/handlers/config.js';
 import { MIN_REASON_WORDS } from '../../infra/cdk/constructs/acknowledge.js';
+import { LAZY_CREDENTIAL_PROVIDERS } from '../../infra/cdk/constructs/pipelineFunction.js';
 import { MetricName, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/adapters/metricNames.js';
 import { referencedId, resourcesOf, synthesize, type Synthesized } from './synth.js';
 
@@ -150,6 +151,18 @@ describe('functions', () => {
       const asset = props(fn.function).Code.S3Key.replace(/\.zip$/, '');
       const files = readdirSync(join(synth.outdir, `asset.${asset}`));
       expect(files.sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    }
+  });
+
+  it('bundle everything they load at start-up, leaving out only credential providers reached by dynamic import', () => {
+    const lazy = LAZY_CREDENTIAL_PROVIDERS.map((name) => name.replace('/', '\\/')).join('|');
+    for (const fn of functions()) {
+      const code = readFileSync(join(synth.outdir, `asset.${props(fn.function).Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+      // A static import or require of a left-out package would load the runtime's copy at start-up, or fail.
+      expect(code).not.toMatch(new RegExp(`(?:from|import|require\\()\\s*["'](?:${lazy})`));
+      expect(code).toMatch(new RegExp(`import\\(\\s*["'](?:${lazy})`));
+      // Statement-level static imports are Node's own modules only.
+      expect(code).not.toMatch(/(?:^|[;\n])import(?:[^;"'(]*?from)?\s*["'](?!node:)/m);
     }
   });
 
@@ -297,17 +310,22 @@ describe('alarms', () => {
 });
 
 describe('dashboard', () => {
-  it('graphs records landed, lag, pages and failures for every collection, and function errors', () => {
+  it('graphs each metric with the exact dimensions the functions publish it with, the run summaries, and function errors', () => {
     const [, dashboard] = resourcesOf(synth.json, 'AWS::CloudWatch::Dashboard')[0]!;
     const body = JSON.parse((dashboard.Properties.DashboardBody['Fn::Join'][1] as any[]).map((part) => (typeof part === 'string' ? part : 'x')).join(''));
     // A graph line is [namespace, metric, dimension name, value, ...]; dimensions come sorted by name.
     const series = body.widgets.flatMap((w: any) => w.properties.metrics ?? []).map((m: any[]) => m.filter((x) => typeof x === 'string').join(' '));
     for (const [source, collection] of PAIRS) {
-      for (const metric of [MetricName.RecordsLanded, MetricName.LagSeconds, MetricName.PagesFetched, MetricName.RunFailures]) {
+      for (const metric of [MetricName.LagSeconds, MetricName.RunFailures, MetricName.CursorRestarts, MetricName.WindowSplits]) {
         expect(series).toContain(`${METRIC_NAMESPACE} ${metric} collection ${collection} service ${SERVICE_NAME} source ${source}`);
+      }
+      for (const metric of [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries]) {
+        expect(series).toContain(`${METRIC_NAMESPACE} ${metric} service ${SERVICE_NAME} source ${source}`);
       }
     }
     expect(series.filter((s: string) => s.startsWith('AWS/Lambda Errors'))).toHaveLength(2);
+    const logTable = body.widgets.find((w: any) => w.type === 'log');
+    expect(logTable.properties.query).toMatch(/filter ispresent\(`runs\.0\.status`\) or failures > 0/);
   });
 });
 

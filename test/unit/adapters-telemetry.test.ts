@@ -49,24 +49,41 @@ describe('telemetry', () => {
     expect(lines[0]).not.toContain('_aws');
   });
 
-  it('publishes EMF metrics per source and collection for a run that landed records, and logs its window', () => {
+  it('publishes healthy activity per source only, and logs the collection\'s window, records and lag', () => {
     const busy = run({ status: 'caught-up', records: 120, pages: 2, files: 1, bytes: 2048 });
+    const alsoBusy = run({ key: { source: 'acme', collection: 'contacts' }, status: 'caught-up', records: 5, pages: 1, files: 1, bytes: 100 });
 
-    reportInvocation(createLogger(), createMetrics(), { runs: [busy, run({ key: { source: 'acme', collection: 'tags' } })], continuations: 0, failures: [] }, options);
+    reportInvocation(createLogger(), createMetrics(), { runs: [busy, alsoBusy, run({ key: { source: 'acme', collection: 'tags' } })], continuations: 0, failures: [] }, {
+      ...options,
+      retries: new Map([['acme', 3]]),
+    });
 
     const summary = JSON.parse(lines.find((line) => line.includes('tick done'))!);
-    expect(summary.runs).toEqual([expect.objectContaining({ collection: 'events', records: 120, window: busy.window, lagSeconds: 60 })]);
+    expect(summary.runs).toEqual([
+      expect.objectContaining({ collection: 'events', records: 120, files: 1, bytes: 2048, window: busy.window, lagSeconds: 60 }),
+      expect.objectContaining({ collection: 'contacts', records: 5 }),
+    ]);
     const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ source: 'acme', collection: 'events', RecordsLanded: 120, PagesFetched: 2, LagSeconds: 60 });
-    expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'ConveYourStream', Dimensions: [expect.arrayContaining(['source', 'collection'])] });
+    expect(emf[0]).toMatchObject({ source: 'acme', RecordsLanded: 125, PagesFetched: 3, Retries: 3 });
+    expect(emf[0]).not.toHaveProperty('collection');
+    expect(emf[0]).not.toHaveProperty('LagSeconds');
+    expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'ConveYourStream', Dimensions: [expect.arrayContaining(['source'])] });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('collection');
   });
 
-  it('publishes lag for an idle collection only once it is behind the floor', () => {
-    reportInvocation(createLogger(), createMetrics(), { runs: [run({ watermark: NOW_MS / 1000 - 600 })], continuations: 0, failures: [] }, options);
+  it('publishes per collection only what needs attention: lag at or above the floor, failures, restarts, splits', () => {
+    const behind = run({ watermark: NOW_MS / 1000 - 600 });
+    const failed = run({ key: { source: 'acme', collection: 'contacts' }, status: 'failed', cursorRestarts: 1, splits: 2, error: { code: 'X', message: 'boom' } });
+
+    reportInvocation(createLogger(), createMetrics(), { runs: [behind, failed], continuations: 0, failures: [] }, options);
 
     const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
-    expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ LagSeconds: 600, RecordsLanded: 0 });
+    expect(emf).toHaveLength(2);
+    expect(emf[0]).toMatchObject({ source: 'acme', collection: 'events', LagSeconds: 600 });
+    expect(emf[0]).not.toHaveProperty('RecordsLanded');
+    expect(emf[0]).not.toHaveProperty('RunFailures');
+    expect(emf[1]).toMatchObject({ source: 'acme', collection: 'contacts', RunFailures: 1, CursorRestarts: 1, WindowSplits: 2 });
+    expect(emf[1]).not.toHaveProperty('LagSeconds');
   });
 });

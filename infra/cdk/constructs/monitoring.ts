@@ -7,11 +7,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { collectionDimensions, METRIC_NAMESPACE, MetricName, type MetricNameValue } from '../../../functions/adapters/metricNames.js';
+import { collectionDimensions, METRIC_NAMESPACE, MetricName, sourceDimensions, type MetricNameValue } from '../../../functions/adapters/metricNames.js';
 import { acknowledge } from './acknowledge.js';
 
 export interface MonitoredCollection {
@@ -21,6 +22,8 @@ export interface MonitoredCollection {
 
 export interface MonitoringProps {
   functions: { tick: lambda.IFunction; continuation: lambda.IFunction };
+  /** Where the functions' one-line-per-invocation summaries are: the per-collection detail. */
+  logGroups: readonly logs.ILogGroup[];
   deadLetterQueues: { continuations: sqs.IQueue; schedule: sqs.IQueue };
   collections: readonly MonitoredCollection[];
   lagThresholdSeconds: number;
@@ -139,22 +142,36 @@ export class Monitoring extends Construct {
     });
     const perCollection = (metric: MetricNameValue, statistic: string) =>
       props.collections.map(({ source, collection }) => collectionMetric(metric, source, collection, statistic));
+    const sources = [...new Set(props.collections.map(({ source }) => source))];
+    const perSource = (metric: MetricNameValue, statistic: string) => sources.map((source) => sourceMetric(metric, source, statistic));
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Records landed per collection', left: perCollection(MetricName.RecordsLanded, 'Sum'), width: 12, stacked: true }),
+      new cloudwatch.GraphWidget({ title: 'Records landed per source', left: perSource(MetricName.RecordsLanded, 'Sum'), right: perSource(MetricName.PagesFetched, 'Sum'), width: 12, stacked: true }),
       new cloudwatch.GraphWidget({
-        title: 'Lag per collection (seconds)',
+        title: 'Lag per collection, when 3 minutes or more (seconds)',
         left: perCollection(MetricName.LagSeconds, 'Maximum'),
         leftAnnotations: [{ value: props.lagThresholdSeconds, label: 'alarm threshold' }],
         width: 12,
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Pages fetched per collection', left: perCollection(MetricName.PagesFetched, 'Sum'), width: 12, stacked: true }),
       new cloudwatch.GraphWidget({
-        title: 'Run failures per collection',
+        title: 'Run failures, cursor restarts and window splits per collection',
         left: perCollection(MetricName.RunFailures, 'Sum'),
-        right: [...perCollection(MetricName.Retries, 'Sum')],
+        right: [...perCollection(MetricName.CursorRestarts, 'Sum'), ...perCollection(MetricName.WindowSplits, 'Sum')],
         width: 12,
+      }),
+      new cloudwatch.GraphWidget({ title: 'ConveYour retries per source', left: perSource(MetricName.Retries, 'Sum'), width: 12 }),
+    );
+    // Per-collection records, files and bytes are in each invocation's summary line rather than
+    // in metrics: nine collections times four series would be most of an idle month's bill.
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Latest invocations that landed something or failed (per-collection detail in runs)',
+        logGroupNames: props.logGroups.map((group) => group.logGroupName),
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        queryLines: ['fields @timestamp, message, collections, idle, failures, durationMs, @message', 'filter ispresent(`runs.0.status`) or failures > 0', 'sort @timestamp desc', 'limit 50'],
+        width: 24,
+        height: 8,
       }),
     );
     this.dashboard.addWidgets(
@@ -202,5 +219,17 @@ export function collectionMetric(
     period: FIVE_MINUTES,
     // A label turns an alarm's metric into a metric-math query; only graphs need one.
     ...(labelled ? { label: `${source}/${collection}` } : {}),
+  });
+}
+
+/** A per-source pipeline metric (records, pages, retries), with the exact dimensions it is published with. */
+export function sourceMetric(metricName: MetricNameValue, source: string, statistic: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: sourceDimensions(source),
+    statistic,
+    period: FIVE_MINUTES,
+    label: `${source} ${metricName}`,
   });
 }
