@@ -28,11 +28,15 @@ afterEach(async () => {
 async function runAgainst(body: Buffer) {
   agent = mockAgent();
   agent.get(ORIGIN).intercept({ path: isStreamPath, method: 'GET' }).reply(200, body, { headers: { 'content-type': 'application/json' } }).persist();
-  const client = fastClient(agent, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 2_000 } });
+  return runOnce(agent, 8 * 1024);
+}
+
+/** One run of one collection through the real client over `server`, into memory. */
+async function runOnce(server: MockAgent, flushBytes: number) {
   const store = new MemoryCheckpointStore();
   const sink = new MemorySink();
   const result = await runCollection(key, 'tick', {
-    source: client,
+    source: fastClient(server, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 2_000 } }),
     store,
     sink,
     clock: { nowMs: () => NOW_MS },
@@ -40,7 +44,7 @@ async function runAgainst(body: Buffer) {
     log: silentLog,
     owner: 'invocation-1',
     newRunId: () => 'run-1',
-    policy: { ...basePolicy, flushBytes: 8 * 1024 },
+    policy: { ...basePolicy, flushBytes },
   });
   return { result, store, sink };
 }
@@ -109,20 +113,7 @@ describe('ConveYour answers fed wrong, through the client and the pipeline', () 
     const first = { data: { data: { results: [{ _id: 'p0', created_at: 1_768_478_000, updated_at: 1_768_478_000 }], query_id: 'q1', pagination: { next_cursor: 'c1' } } } };
     origin.intercept({ path: (path) => isStreamPath(path) && !path.includes('cursor='), method: 'GET' }).reply(200, first).persist();
     origin.intercept({ path: (path) => isStreamPath(path) && path.includes('cursor=c1'), method: 'GET' }).reply(200, { data: { data: { results: 'oops', query_id: 'q1' } } }).persist();
-    const store = new MemoryCheckpointStore();
-    const sink = new MemorySink();
-
-    const result = await runCollection(key, 'tick', {
-      source: fastClient(agent, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 2_000 } }),
-      store,
-      sink,
-      clock: { nowMs: () => NOW_MS },
-      budget: new Budget({ remainingMs: () => 600_000, safetyMarginMs: 1_000, initialStepEstimateMs: 100 }),
-      log: silentLog,
-      owner: 'invocation-1',
-      newRunId: () => 'run-1',
-      policy: { ...basePolicy, flushBytes: 1 },
-    });
+    const { result, store, sink } = await runOnce(agent, 1);
 
     expect(result.status).toBe('failed');
     expect(landedLines(sink).map((line) => JSON.parse(line)._id)).toEqual(['p0']);
