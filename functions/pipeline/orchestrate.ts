@@ -8,6 +8,10 @@ import { describeError } from './errors.js';
 import type { Catalog } from './messages.js';
 import type { CheckpointStore, Clock, ContinuationMessage, ContinuationQueue, Log, ObjectSink } from './ports.js';
 import { runCollection, type RunPolicy, type RunResult } from './runCollection.js';
+import { Slots } from './slots.js';
+
+/** Collections peeked at together by one tick: every one of a usual deployment, without flooding ConveYour for a large one. */
+const PEEKS_AT_ONCE = 16;
 
 export interface SourceRuntime {
   name: string;
@@ -16,7 +20,7 @@ export interface SourceRuntime {
 }
 
 export interface PipelinePolicy extends RunPolicy {
-  /** Collections paged at once within one invocation. */
+  /** Collections paged at once within one invocation (every collection is peeked at at once). */
   collectionConcurrency: number;
   /** Continuations per chain before leaving the rest to the next tick (Lambda stops chains at 16). */
   maxHops: number;
@@ -48,10 +52,16 @@ export function catalogOf(sources: readonly SourceRuntime[]): Catalog {
   return new Map(sources.map((source) => [source.name, source.collections]));
 }
 
-/** Runs every (source, collection), a few at a time, and enqueues a continuation for each that ran out of time. */
+/**
+ * Peeks at every (source, collection) at once, pages those with work a few at a time, and
+ * enqueues a continuation for each that ran out of time. Peeking at all of them together makes
+ * an idle tick one round trip to ConveYour long instead of one per group of collections, and
+ * an idle tick is most ticks: most of the Lambda duration of a quiet month.
+ */
 export async function runTick(sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
   const work = sources.flatMap((source) => source.collections.map((collection) => ({ source, collection })));
-  const runs = await mapLimited(work, deps.policy.collectionConcurrency, ({ source, collection }) => safeRun(source, collection, 'tick', deps));
+  const pagingSlots = new Slots(deps.policy.collectionConcurrency);
+  const runs = await mapLimited(work, PEEKS_AT_ONCE, ({ source, collection }) => safeRun(source, collection, 'tick', { ...deps, pagingSlots }));
   let continuations = 0;
   for (const run of runs) {
     if (run.status === 'budget-spent' && (await continueLater(run, 1, deps))) continuations += 1;
@@ -84,11 +94,15 @@ export async function safeRun(
   source: SourceRuntime,
   collection: string,
   mode: 'tick' | 'continue',
-  deps: PipelineDeps & { lane?: string; bounds?: QueryWindow },
+  deps: PipelineDeps & { lane?: string; bounds?: QueryWindow; pagingSlots?: Slots },
 ): Promise<RunResult> {
   const key = { source: source.name, collection, ...(deps.lane === undefined ? {} : { lane: deps.lane }) };
   try {
-    return await runCollection(key, mode, { ...runDeps(source, deps), ...(deps.bounds ? { bounds: deps.bounds } : {}) });
+    return await runCollection(key, mode, {
+      ...runDeps(source, deps),
+      ...(deps.bounds ? { bounds: deps.bounds } : {}),
+      ...(deps.pagingSlots ? { pagingSlots: deps.pagingSlots } : {}),
+    });
   } catch (error) {
     const described = describeError(error);
     deps.log.error('collection run failed', { ...key, error: described });

@@ -30,6 +30,7 @@ import { pageWindow, specOf } from './pagesWindow.js';
 import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
 import { pageTranscriptsWindow } from './transcriptsWindow.js';
 import type { Totals } from './window.js';
+import type { Slots } from './slots.js';
 
 export interface RunPolicy extends WindowPolicy {
   prefix: string;
@@ -56,6 +57,8 @@ export interface RunDeps {
   policy: RunPolicy;
   /** A bounded lane's range, for its first run (later runs read it from the checkpoint). */
   bounds?: QueryWindow;
+  /** Held from the claim to the end of a run that has work: how many collections page at once. A peek needs none. */
+  pagingSlots?: Slots;
 }
 
 export type RunStatus =
@@ -79,6 +82,15 @@ export interface RunResult extends Totals {
 
 
 export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps): Promise<RunResult> {
+  const slot: { release?: () => void } = {};
+  try {
+    return await runHoldingSlot(key, mode, deps, slot);
+  } finally {
+    slot.release?.();
+  }
+}
+
+async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps, slot: { release?: () => void }): Promise<RunResult> {
   const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
   const stored = (await deps.store.load(key)) ?? { ...emptyCheckpoint(key), ...(deps.bounds ? { bounds: deps.bounds } : {}) };
   let runId: string | undefined;
@@ -103,6 +115,7 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
   let peeked: AsyncIterator<Page> | undefined;
   try {
     if (stored.inFlight) {
+      slot.release = await deps.pagingSlots?.acquire();
       cp = await lease.claim(prepareToRead(stored));
     } else {
       // Peek before claiming: an idle collection costs one API call and no write at all.
@@ -130,6 +143,8 @@ export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue
         // A bounded lane with nothing in it is done, not idle: it will never be read again.
         return result(draft.bounds ? 'caught-up' : 'idle', cp);
       }
+      // The peeked page waits with its cursor; should that expire meanwhile, the window restarts as after any expiry.
+      slot.release = await deps.pagingSlots?.acquire();
       cp = await lease.claim(prepareToRead(draft));
     }
   } catch (error) {
