@@ -40,11 +40,7 @@ export const MetricName = {
   WindowSplits: 'WindowSplits',
 } as const;
 
-/** The metrics published per source only (dimensions: service, source). */
-export const SOURCE_METRICS: readonly MetricNameValue[] = [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries];
-
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
-
 
 /**
  * The exact dimension set a per-collection metric carries in CloudWatch (a metric is only

@@ -171,8 +171,9 @@ export class ConveYourClient implements PageSource {
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
     const started = this.now();
-    // One controller per attempt covers the headers AND the whole body: undici's own
-    // timeouts only bound the gaps between bytes, so a slow drip could run forever.
+    // One controller per attempt covers the headers AND the whole body: node:http has no
+    // deadline of its own, and socket timeouts only bound the gaps between bytes, so a slow
+    // drip could run forever.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     const forwardAbort = () => deadline.abort();
@@ -221,7 +222,7 @@ function credentialHeaders(credentials: Credentials): Record<string, string> {
     const value = credentials?.[field];
     const variable = field === 'appkey' ? 'CONVEYOUR_APPKEY' : 'CONVEYOUR_TOKEN';
     if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`credentials.${field} is required (${variable})`);
-    // Checked here because undici's own error would quote the value.
+    // Checked here because an HTTP library's own error may quote the value (undici's does).
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new TypeError(`credentials.${field} contains characters not allowed in an HTTP header (${variable})`);
   }
   return {
