@@ -59,8 +59,8 @@ describe('conveyour-stream as a Singer tap', () => {
     // Prepare 2: the tap's whole output is the state file; wait until live mode has created records after the bookmark.
     const stateFile = join(dir, 'state.ndjson');
     writeFileSync(stateFile, first.stdout);
-    // The bookmark is a whole second: until the clock has left it, a second run's window [b1, now) would be empty.
-    await waitFor(() => (sim.advanceLive(), sim.truth.versions({ collection: 'events', from: b1 }).length > 0 && Date.now() / 1000 >= b1 + 1));
+    // Times are whole seconds and the second run reads [b1, now): wait for a version of a second the clock has already left.
+    await waitFor(() => (sim.advanceLive(), sim.truth.versions({ collection: 'events', from: b1, to: Math.floor(Date.now() / 1000) }).length > 0));
 
     // Act 2
     const second = await runCli(['--config', configFile, '--state', stateFile, '--format=singer'], baseEnv(), dir);
