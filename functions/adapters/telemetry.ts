@@ -86,8 +86,14 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
   }
 }
 
+/**
+ * Now minus the watermark. A collection that has never succeeded has no watermark: when its
+ * run fails, its lag counts from the start of the window it could not read, so a collection
+ * failing from its first run (a wrong token) still reports a lag and its lag alarm fires.
+ */
 function lagOf(run: RunResult, nowMs: number): number | undefined {
-  return run.watermark === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 - run.watermark));
+  const since = run.watermark ?? (run.status === 'failed' ? run.window?.start : undefined);
+  return since === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 - since));
 }
 
 function summarise(run: RunResult, nowMs: number) {

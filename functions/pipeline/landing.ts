@@ -50,9 +50,16 @@ export function normalisePrefix(prefix: string): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
+/**
+ * The `dt` of a record with no numeric `updated_at` or `created_at`: the first day of the
+ * deployment's default history (historyStart), inside every table's partition projection,
+ * where 1970-01-01 was outside it and such a record was invisible to Athena.
+ */
+export const UNDATED_PARTITION_DATE = '2000-01-01';
+
 export function partitionDate(record: ConveYourRecord): string {
   const seconds = typeof record.updated_at === 'number' ? record.updated_at : typeof record.created_at === 'number' ? record.created_at : undefined;
-  if (seconds === undefined || !Number.isFinite(seconds)) return '1970-01-01';
+  if (seconds === undefined || !Number.isFinite(seconds)) return UNDATED_PARTITION_DATE;
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 

@@ -3,14 +3,18 @@
  * and validated before any construct exists: a typo fails `cdk synth` with a message that
  * names the context key and what would be valid, instead of deploying a broken pipeline.
  *
- * With no context at all the stack still synthesizes, with one example source
- * ({@link DEFAULT_SOURCE}); a real deployment sets `sources`.
+ * The sources come from the committed infra/cdk/sources.json (context `sources` overrides it,
+ * for tests). A clone's file holds an example source: it synthesizes, and the stack refuses
+ * to deploy it (settings.exampleSources).
  */
 import { ConfigError } from '../../functions/config/env.js';
 import { COLLECTIONS, isCollectionName, type CollectionName } from '../../functions/conveyour/collections.js';
 import { baseUrlFromDomain } from '../../functions/conveyour/endpoint.js';
 import { normalisePrefix } from '../../functions/pipeline/landing.js';
 import { resolveTime } from '../../functions/time/timeExpression.js';
+import { DEFAULT_HISTORY_START, parseHistoryStart } from '../../functions/time/historyStart.js';
+import { UNDATED_PARTITION_DATE } from '../../functions/pipeline/landing.js';
+import { EXAMPLE_DOMAIN, readSourcesFile, type SourcesFile } from './sourcesFile.js';
 
 /** One ConveYour account the pipeline tails. */
 export interface SourceSettings {
@@ -29,7 +33,9 @@ export interface StackSettings {
   /** EventBridge Scheduler expression, e.g. `rate(1 minute)`. */
   scheduleRate: string;
   scheduleIntervalSeconds: number;
-  /** '' or 'path/'. */
+  /** True while the sources are the shipped example: synth works, deploy is refused. */
+  exampleSources: boolean;
+  /** '' (the bucket root) or 'path/'. */
   landingPrefix: string;
   logRetentionDays: number;
   noncurrentVersionDays: number;
@@ -38,19 +44,23 @@ export interface StackSettings {
   snowpipeQueueArn?: string;
   /** Snowflake's IAM user and external id (from DESC INTEGRATION): creates the role Snowflake assumes. */
   snowflakePrincipal?: { iamUserArn: string; externalId: string };
-  /** First day of Athena's partition projection range (yyyy-MM-dd). */
-  partitionStartDate: string;
-  /** Off for accounts whose Lambda concurrency quota is too small to reserve any (new accounts: 10). */
+  /** yyyy-MM-dd: first day of Athena's `dt` projection; backfills refuse to start before it. */
+  historyStart: string;
+  /** Off by default: a new account's quota (often 10) leaves nothing to reserve. */
   reserveConcurrency: boolean;
+  /** The account's Lambda concurrency quota, as the operator states it; required to reserve. */
+  accountConcurrencyQuota?: number;
   /** The continuation function's reserved concurrency and its SQS event source's maximum concurrency. */
   continueConcurrency: number;
 }
 
-/** The source a context-free synth deploys: a placeholder account to be replaced through `sources`. */
-export const DEFAULT_SOURCE: SourceSettings = { name: 'default', domain: 'example.conveyour.com', collections: [...COLLECTIONS] };
-
-/** For sources without an absolute initialStartTime: earlier than any ConveYour record we expect. */
-export const DEFAULT_PARTITION_START = '2010-01-01';
+/**
+ * Lambda keeps this much of an account's quota unreserved (all of it on accounts whose quota
+ * is this or less, such as a new account's 10): reservations must fit in the rest.
+ */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+/** Reserved for the tick when reserveConcurrency is on: one running, one late or duplicate delivery. */
+export const TICK_RESERVED_CONCURRENCY = 2;
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const SOURCE_KEYS = ['name', 'domain', 'collections', 'initialStartTime'];
@@ -64,9 +74,8 @@ const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** Narrower than S3 allows: the prefix ends up in IAM patterns (no '*') and SQL literals (no quotes). */
 const PREFIX = /^[A-Za-z0-9_./-]*$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const HOW_TO_SET = 'set it in cdk.json "context" or with `npx cdk deploy -c key=value`';
+const HOW_TO_SET = 'set it in cdk.json "context" (sources: infra/cdk/sources.json) or with `npx cdk deploy -c key=value`';
 
 /** Every context key this app reads. */
 export const CONTEXT_KEYS = [
@@ -81,9 +90,12 @@ export const CONTEXT_KEYS = [
   'snowpipeQueueArn',
   'snowflakeIamUserArn',
   'snowflakeExternalId',
-  'partitionStartDate',
+  'historyStart',
   'reserveConcurrency',
+  'accountConcurrencyQuota',
   'continueConcurrency',
+  // Read only to say it was renamed.
+  'partitionStartDate',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -98,10 +110,20 @@ export function readContext(get: (key: string) => unknown): RawContext {
  * Validates raw context into settings; throws ConfigError naming the key.
  * @example parseStackSettings({ sources: [{ name: 'acme', domain: 'acme.conveyour.com' }] })
  */
-export function parseStackSettings(context: RawContext, nowMs: number = Date.now()): StackSettings {
+export function parseStackSettings(context: RawContext, nowMs: number = Date.now(), file: SourcesFile = readSourcesFile()): StackSettings {
   const scheduleRate = text(context.scheduleRate, 'scheduleRate') ?? 'rate(1 minute)';
   const scheduleIntervalSeconds = parseRate(scheduleRate);
-  const sources = parseSources(context.sources, nowMs);
+  const fromContext = context.sources !== undefined && context.sources !== null && context.sources !== '';
+  const sources = parseSources(fromContext ? context.sources : file.sources, nowMs);
+  const exampleSources = (!fromContext && file.example) || sources.some((source) => source.domain === EXAMPLE_DOMAIN);
+  if (context.partitionStartDate !== undefined && context.partitionStartDate !== null) {
+    throw new ConfigError('partitionStartDate', 'context "partitionStartDate" is now "historyStart" (the first day Athena shows, default 2000-01-01): rename it');
+  }
+  const historyStart = parseHistoryStartSetting(context.historyStart, sources, nowMs);
+  const reserveConcurrency = boolean(context.reserveConcurrency, 'reserveConcurrency', false);
+  const continueConcurrency = integer(context.continueConcurrency, 'continueConcurrency', 5, { min: 2, max: 1000 });
+  const accountConcurrencyQuota = context.accountConcurrencyQuota === undefined ? undefined : integer(context.accountConcurrencyQuota, 'accountConcurrencyQuota', 0, { min: 1, max: 1_000_000 });
+  if (reserveConcurrency) checkReservation(continueConcurrency, accountConcurrencyQuota);
   const lagThresholdSeconds = integer(context.lagThresholdSeconds, 'lagThresholdSeconds', 1800, { min: 300, max: 30 * 86_400 });
   if (lagThresholdSeconds < 2 * scheduleIntervalSeconds) {
     throw invalid('lagThresholdSeconds', `must be at least twice the schedule interval (${2 * scheduleIntervalSeconds} seconds for ${scheduleRate}), or the lag alarms fire between two healthy ticks`, lagThresholdSeconds);
@@ -117,6 +139,7 @@ export function parseStackSettings(context: RawContext, nowMs: number = Date.now
     sources,
     scheduleRate,
     scheduleIntervalSeconds,
+    exampleSources,
     landingPrefix: parsePrefix(context.landingPrefix),
     logRetentionDays: oneOf(context.logRetentionDays, 'logRetentionDays', 30, LOG_RETENTION_DAYS),
     noncurrentVersionDays: integer(context.noncurrentVersionDays, 'noncurrentVersionDays', 30, { min: 1, max: 3650 }),
@@ -124,14 +147,34 @@ export function parseStackSettings(context: RawContext, nowMs: number = Date.now
     alarmEmail: matching(context.alarmEmail, 'alarmEmail', EMAIL, 'an e-mail address such as ops@example.com'),
     snowpipeQueueArn: matching(context.snowpipeQueueArn, 'snowpipeQueueArn', SQS_ARN, "the SQS ARN in SHOW PIPES' notification_channel, e.g. arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDAXYZ-abc"),
     snowflakePrincipal: iamUserArn !== undefined && externalId !== undefined ? { iamUserArn, externalId } : undefined,
-    partitionStartDate: parsePartitionStart(context.partitionStartDate, sources),
-    reserveConcurrency: boolean(context.reserveConcurrency, 'reserveConcurrency', true),
-    continueConcurrency: integer(context.continueConcurrency, 'continueConcurrency', 5, { min: 2, max: 1000 }),
+    historyStart,
+    reserveConcurrency,
+    ...(accountConcurrencyQuota === undefined ? {} : { accountConcurrencyQuota }),
+    continueConcurrency,
   };
 }
 
+/**
+ * Reserving concurrency is refused at synth unless it fits the quota the operator states:
+ * CloudFormation would otherwise fail creating the first function and roll the stack back.
+ */
+function checkReservation(continueConcurrency: number, quota: number | undefined): void {
+  const wanted = TICK_RESERVED_CONCURRENCY + continueConcurrency;
+  const ask = 'aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions';
+  if (quota === undefined) {
+    throw new ConfigError('accountConcurrencyQuota', `context "reserveConcurrency" is true, so "accountConcurrencyQuota" is required: your account's Lambda concurrency quota (\`${ask}\`); ${HOW_TO_SET}`);
+  }
+  const reservable = quota - Math.min(quota, MIN_UNRESERVED_CONCURRENCY);
+  if (wanted > reservable) {
+    throw new ConfigError(
+      'reserveConcurrency',
+      `context "reserveConcurrency" would reserve ${wanted} executions (tick ${TICK_RESERVED_CONCURRENCY} + continueConcurrency ${continueConcurrency}), but an account quota of ${quota} leaves only ${reservable} to reserve (Lambda keeps ${Math.min(quota, MIN_UNRESERVED_CONCURRENCY)} unreserved, less any other function's reservation): set "reserveConcurrency" to false, lower "continueConcurrency", or ask AWS Support to raise the quota (Service Quotas, "Concurrent executions")`,
+    );
+  }
+}
+
 function parseSources(value: unknown, nowMs: number): SourceSettings[] {
-  if (value === undefined || value === null || value === '') return [DEFAULT_SOURCE];
+  if (value === undefined || value === null || value === '') throw invalid('sources', 'must list at least one ConveYour account, in infra/cdk/sources.json', value);
   const list = typeof value === 'string' ? parseJson(value, 'sources') : value;
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid('sources', 'must be a non-empty JSON array of {"name", "domain", "collections", "initialStartTime"}', value);
@@ -206,32 +249,31 @@ function parseRate(rate: string): number {
   return seconds;
 }
 
+/** Absent: `conveyour/`. An empty string (or '/') puts the landing zone at the bucket root. */
 function parsePrefix(value: unknown): string {
-  const raw = text(value, 'landingPrefix');
-  if (raw === undefined) return 'conveyour/';
+  if (value === undefined || value === null) return 'conveyour/';
+  if (typeof value !== 'string') throw invalid('landingPrefix', 'must be a string', value);
+  const raw = value.trim();
   if (!PREFIX.test(raw) || raw.includes('//') || raw.length > 200 || raw.includes('collection=')) {
     throw invalid('landingPrefix', "must be an S3 key prefix of letters, digits, '_', '.', '-' and '/' (no '//', no 'collection='), at most 200 characters, e.g. \"conveyour/\"", raw);
   }
   return normalisePrefix(raw);
 }
 
-function parsePartitionStart(value: unknown, sources: readonly SourceSettings[]): string {
-  const given = text(value, 'partitionStartDate');
-  if (given !== undefined) {
-    if (!DATE.test(given) || Number.isNaN(Date.parse(`${given}T00:00:00Z`))) throw invalid('partitionStartDate', 'must be a date yyyy-MM-dd, e.g. "2019-01-01"', given);
-    return given;
+function parseHistoryStartSetting(value: unknown, sources: readonly SourceSettings[], nowMs: number): string {
+  const given = text(value, 'historyStart');
+  const historyStart = given === undefined ? DEFAULT_HISTORY_START : parseHistoryStart(given, 'historyStart');
+  // Records without a time land in dt=UNDATED_PARTITION_DATE: a later start would hide them.
+  if (historyStart > UNDATED_PARTITION_DATE) {
+    throw invalid('historyStart', `must be on or before ${UNDATED_PARTITION_DATE}: records without a numeric updated_at or created_at land in dt=${UNDATED_PARTITION_DATE}, which Athena must see`, historyStart);
   }
-  // Only absolute start times give a stable date; a phrase ("-30 days") would move the range on every synth.
-  const dates = sources.map((source) => absoluteDate(source.initialStartTime));
-  if (dates.some((date) => date === undefined)) return DEFAULT_PARTITION_START;
-  return (dates as string[]).sort()[0] ?? DEFAULT_PARTITION_START;
-}
-
-function absoluteDate(start: string | undefined): string | undefined {
-  if (start === undefined) return undefined;
-  if (/^\d+$/.test(start)) return new Date(Number(start) * 1000).toISOString().slice(0, 10);
-  if (/^\d{4}-\d{2}-\d{2}/.test(start)) return start.slice(0, 10);
-  return undefined;
+  const startSeconds = Date.parse(`${historyStart}T00:00:00Z`) / 1000;
+  for (const [index, source] of sources.entries()) {
+    if (source.initialStartTime === undefined) continue;
+    const at = resolveTime(source.initialStartTime, { now: Math.floor(nowMs / 1000), name: `sources[${index}].initialStartTime` });
+    if (at < startSeconds) throw invalid(`sources[${index}].initialStartTime`, `is before "historyStart" (${historyStart}): Athena would not see what it lands; move it or set an earlier historyStart`, source.initialStartTime);
+  }
+  return historyStart;
 }
 
 function parseJson(raw: string, key: string): unknown {

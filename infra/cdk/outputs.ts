@@ -16,7 +16,18 @@ export const OUTPUT = {
   athenaWorkGroup: 'AthenaWorkGroupName',
   snowflakeRoleArn: 'SnowflakeRoleArn',
   dashboard: 'DashboardName',
+  /** EventBridge Scheduler schedule (default group) that invokes the tick: `aws scheduler get-schedule --name`. */
+  scheduleName: 'ScheduleName',
+  continuationDeadLetterQueue: 'ContinuationDeadLetterQueueUrl',
+  scheduleDeadLetterQueue: 'ScheduleDeadLetterQueueUrl',
+  /** Snowpipe's SQS ARN the bucket notifies, or {@link NONE_OUTPUT} when snowpipeQueueArn is not set. */
+  snowpipeQueueArn: 'SnowpipeQueueArn',
+  /** historyStart (yyyy-MM-dd): backfills refuse to start before it. */
+  historyStart: 'HistoryStart',
 } as const;
+
+/** The value of an output whose setting is absent (an output cannot be empty). */
+export const NONE_OUTPUT = 'none';
 
 /** The value of LandingPrefix for a landing zone at the bucket root (an output cannot be empty). */
 export const ROOT_PREFIX_OUTPUT = '/';

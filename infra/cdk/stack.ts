@@ -14,7 +14,8 @@ import { Pipeline } from './constructs/pipeline.js';
 import { SnowflakeAccess } from './constructs/snowflakeAccess.js';
 import { SourceCredentials } from './constructs/sourceCredentials.js';
 import { Warehouse } from './constructs/warehouse.js';
-import { OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from './outputs.js';
+import { guardExampleSources } from './exampleGuard.js';
+import { NONE_OUTPUT, OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from './outputs.js';
 
 export interface ConveYourStreamStackProps extends StackProps {
   settings: StackSettings;
@@ -49,6 +50,7 @@ export class ConveYourStreamStack extends Stack {
   constructor(scope: Construct, id: string, props: ConveYourStreamStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    if (settings.exampleSources) guardExampleSources(this);
 
     this.landing = new LandingZone(this, 'LandingZone', { prefix: settings.landingPrefix, noncurrentVersionDays: settings.noncurrentVersionDays });
     this.checkpoints = new Checkpoints(this, 'Checkpoints');
@@ -57,7 +59,7 @@ export class ConveYourStreamStack extends Stack {
 
     const collections = [...new Set(settings.sources.flatMap((source) => source.collections))] as CollectionName[];
     const name = catalogName(this.stackName);
-    this.warehouse = new Warehouse(this, 'Warehouse', { landing: this.landing, collections, name, partitionStartDate: settings.partitionStartDate });
+    this.warehouse = new Warehouse(this, 'Warehouse', { landing: this.landing, collections, name, historyStart: settings.historyStart });
     this.snowflake = new SnowflakeAccess(this, 'Snowflake', {
       landing: this.landing,
       principal: settings.snowflakePrincipal,
@@ -93,6 +95,11 @@ export class ConveYourStreamStack extends Stack {
     output(OUTPUT.athenaWorkGroup, this.warehouse.workGroup.name, 'Athena workgroup to query with');
     output(OUTPUT.snowflakeRoleArn, this.snowflake.roleArn, 'STORAGE_AWS_ROLE_ARN for the Snowflake storage integration (the role exists once snowflakeIamUserArn is set)');
     output(OUTPUT.dashboard, this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+    output(OUTPUT.scheduleName, this.pipeline.schedule.scheduleName, 'EventBridge Scheduler schedule (default group) that invokes the tick');
+    output(OUTPUT.continuationDeadLetterQueue, this.pipeline.deadLetterQueue.queueUrl, 'Dead-letter queue of the continuation queue (should stay empty)');
+    output(OUTPUT.scheduleDeadLetterQueue, this.pipeline.scheduleDeadLetterQueue.queueUrl, 'Dead-letter queue of the schedule (should stay empty)');
+    output(OUTPUT.snowpipeQueueArn, settings.snowpipeQueueArn ?? NONE_OUTPUT, `Snowpipe SQS queue the landing bucket notifies of new files ('${NONE_OUTPUT}': no notification)`);
+    output(OUTPUT.historyStart, settings.historyStart, 'First day the Athena tables show (dt projection); backfills refuse to start before it');
     const seen = new Map<string, string>();
     for (const source of settings.sources) {
       const id = secretOutputId(source.name);

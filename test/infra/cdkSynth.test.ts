@@ -1,7 +1,8 @@
 /**
  * `npx cdk synth` from this clone, offline and with no context at all: the CLI runs the app
  * from cdk.json, bundles both functions with the local esbuild, runs the cdk-nag packs and
- * CloudFormation's own template validation, and must produce the default deployment.
+ * CloudFormation's own template validation, and must produce the committed example
+ * deployment (infra/cdk/sources.json), which its template then refuses to deploy.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../functions/conveyour/collections.js';
+import { EXAMPLE_GUARD_RULE, EXAMPLE_REFUSAL } from '../../infra/cdk/exampleGuard.js';
 import { OUTPUT } from '../../infra/cdk/outputs.js';
 import { REPO_ROOT, resourcesOf } from './synth.js';
 
@@ -52,13 +54,15 @@ describe('npx cdk synth with no context', () => {
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
-  it('deploys the documented default source with every collection', () => {
+  it('synthesizes the committed example source with every collection, guarded against deploy', () => {
     const [, tick] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PipelineTick'))!;
     expect(JSON.parse(tick.Properties.Environment.Variables.PIPELINE_SOURCES)).toEqual([
       { name: 'default', domain: 'example.conveyour.com', secretId: 'ConveYourStream/conveyour/default', collections: 'all' },
     ]);
     const lagAlarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'LagSeconds');
     expect(lagAlarms).toHaveLength(COLLECTIONS.length);
+    expect(template.Rules[EXAMPLE_GUARD_RULE].Assertions[0].AssertDescription).toBe(EXAMPLE_REFUSAL);
+    expect(exit.stderr).toContain('cdk deploy of this template is refused');
   });
 
   it('creates no alarm topic, no Snowpipe notification and no Snowflake role until their context is set', () => {

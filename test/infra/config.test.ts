@@ -10,7 +10,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../functions/conveyour/collections.js';
-import { DEFAULT_PARTITION_START, DEFAULT_SOURCE, parseStackSettings, type RawContext } from '../../infra/cdk/config.js';
+import { parseStackSettings, type RawContext } from '../../infra/cdk/config.js';
+import { parseSourcesFile, readSourcesFile } from '../../infra/cdk/sourcesFile.js';
+import { DEFAULT_HISTORY_START } from '../../functions/time/historyStart.js';
+import { UNDATED_PARTITION_DATE } from '../../functions/pipeline/landing.js';
 import { acknowledge } from '../../infra/cdk/constructs/acknowledge.js';
 import { pipelineSourcesJson } from '../../infra/cdk/constructs/pipeline.js';
 
@@ -19,12 +22,24 @@ const parse = (context: RawContext) => parseStackSettings(context, NOW_MS);
 const source = (fields: Record<string, unknown>) => ({ sources: [{ name: 'acme', domain: 'acme.conveyour.com', ...fields }] });
 
 describe('settings from context', () => {
-  it('fall back to the documented defaults when there is no context at all', () => {
+  it('fall back to the documented defaults and the committed example sources when there is no context at all', () => {
     const settings = parse({});
-    expect(settings.sources).toEqual([DEFAULT_SOURCE]);
-    expect(settings.sources[0]).toMatchObject({ name: 'default', domain: 'example.conveyour.com', collections: [...COLLECTIONS] });
+    expect(settings.sources).toEqual([{ name: 'default', domain: 'example.conveyour.com', collections: [...COLLECTIONS] }]);
+    expect(settings.exampleSources).toBe(true);
     expect([settings.stackName, settings.scheduleRate, settings.scheduleIntervalSeconds, settings.landingPrefix]).toEqual(['ConveYourStream', 'rate(1 minute)', 60, 'conveyour/']);
-    expect([settings.alarmEmail, settings.snowpipeQueueArn, settings.snowflakePrincipal, settings.partitionStartDate]).toEqual([undefined, undefined, undefined, DEFAULT_PARTITION_START]);
+    expect([settings.alarmEmail, settings.snowpipeQueueArn, settings.snowflakePrincipal, settings.historyStart, settings.reserveConcurrency]).toEqual([undefined, undefined, undefined, DEFAULT_HISTORY_START, false]);
+  });
+
+  it('read the sources from the file, context overriding it; only the example is marked', () => {
+    const file = parseSourcesFile({ sources: [{ name: 'acme', domain: 'acme.conveyour.com' }] }, 'sources.json');
+    expect(parseStackSettings({}, NOW_MS, file)).toMatchObject({ sources: [{ name: 'acme' }], exampleSources: false });
+    expect(parseStackSettings({ sources: [{ name: 'beta', domain: 'beta.conveyour.com' }] }, NOW_MS, readSourcesFile())).toMatchObject({ sources: [{ name: 'beta' }], exampleSources: false });
+    expect(() => parseSourcesFile({ sources: [], extra: 1 }, 'sources.json')).toThrow(/sources.json has unknown key\(s\) extra; valid: \$comment, example, sources/);
+    expect(() => parseSourcesFile({}, 'sources.json')).toThrow(/sources.json has no "sources"/);
+  });
+
+  it('keep the undated partition inside the default history', () => {
+    expect(UNDATED_PARTITION_DATE >= DEFAULT_HISTORY_START).toBe(true);
   });
 
   it('read sources and numbers given as strings on the command line (-c key=value)', () => {
@@ -37,14 +52,14 @@ describe('settings from context', () => {
     expect([settings.lagThresholdSeconds, settings.reserveConcurrency]).toEqual([600, false]);
   });
 
-  it('start the partition range at the earliest absolute initialStartTime of the sources', () => {
-    const settings = parse({
-      sources: [
-        { name: 'a', domain: 'a.conveyour.com', initialStartTime: '2021-05-04T10:00:00Z' },
-        { name: 'b', domain: 'b.conveyour.com', initialStartTime: '2020-02-03' },
-      ],
-    });
-    expect(settings.partitionStartDate).toBe('2020-02-03');
+  it('start the history at historyStart, not at the sources\' start times', () => {
+    expect(parse({ ...source({ initialStartTime: '2021-05-04T10:00:00Z' }) }).historyStart).toBe('2000-01-01');
+    expect(parse({ ...source({}), historyStart: '1995-03-01' }).historyStart).toBe('1995-03-01');
+  });
+
+  it('put the landing zone at the bucket root for an empty prefix or "/"', () => {
+    expect(parse({ landingPrefix: '' }).landingPrefix).toBe('');
+    expect(parse({ landingPrefix: '/' }).landingPrefix).toBe('');
   });
 
   it('normalise the landing prefix to end with one slash', () => {
@@ -80,7 +95,13 @@ describe('a bad context value fails with the key and what would be valid', () =>
     ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, /"logRetentionDays" must be one of CloudWatch Logs' retention periods: 1, 3, 5, 7, 14, 30/],
     ['a prefix with a double slash', { landingPrefix: 'a//b' }, /"landingPrefix" must be an S3 key prefix/],
     ['a prefix with a wildcard, which would widen the IAM grants', { landingPrefix: 'raw/*' }, /"landingPrefix" must be an S3 key prefix of letters, digits/],
-    ['a partition start that is not a date', { partitionStartDate: '2020/01/01' }, /"partitionStartDate" must be a date yyyy-MM-dd/],
+    ['a history start that is not a date', { historyStart: '2020/01/01' }, /historyStart must be a date yyyy-MM-dd/],
+    ['a history start after the undated partition', { historyStart: '2015-01-01' }, /"historyStart" must be on or before 2000-01-01: records without a numeric updated_at/],
+    ['a source starting before historyStart', { ...source({ initialStartTime: '1990-01-01' }), historyStart: '1995-01-01' }, /"sources\[0\].initialStartTime" is before "historyStart" \(1995-01-01\)/],
+    ['the old partitionStartDate', { partitionStartDate: '2020-01-01' }, /"partitionStartDate" is now "historyStart"/],
+    ['a reservation with no quota stated', { reserveConcurrency: 'true' }, /"accountConcurrencyQuota" is required/],
+    ['a reservation a new account cannot hold', { reserveConcurrency: 'true', accountConcurrencyQuota: '10' }, /quota of 10 leaves only 0 to reserve/],
+    ['a quota that is not a number', { reserveConcurrency: 'true', accountConcurrencyQuota: 'lots' }, /"accountConcurrencyQuota" must be an integer/],
     ['a concurrency switch that is not boolean', { reserveConcurrency: 'maybe' }, /"reserveConcurrency" must be true or false, got "maybe"/],
     ['a continuation concurrency below the SQS minimum', { continueConcurrency: 1 }, /"continueConcurrency" must be an integer from 2 to 1000/],
     ['a stack name with a space', { stackName: 'my stack' }, /"stackName" must be a CloudFormation stack name/],
@@ -103,7 +124,7 @@ describe('a bad context value fails with the key and what would be valid', () =>
   });
 
   it('says how to set the value', () => {
-    expect(() => parse({ alarmEmail: 'nope' })).toThrow(/set it in cdk\.json "context" or with `npx cdk deploy -c key=value`/);
+    expect(() => parse({ alarmEmail: 'nope' })).toThrow(/set it in cdk\.json "context" \(sources: infra\/cdk\/sources\.json\) or with `npx cdk deploy -c key=value`/);
   });
 });
 

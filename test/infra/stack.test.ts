@@ -32,6 +32,9 @@ const CONTEXT = {
   snowpipeQueueArn: SNOWPIPE_QUEUE,
   snowflakeIamUserArn: SNOWFLAKE_USER,
   snowflakeExternalId: 'AB12345_SFCRole=2_abcdefg=',
+  historyStart: '1999-01-01',
+  reserveConcurrency: 'true',
+  accountConcurrencyQuota: '1000',
 };
 const PREFIX = 'landing/conveyour/';
 const PAIRS = [...COLLECTIONS.map((collection) => ['acme', collection]), ['beta-eu', 'contacts'], ['beta-eu', 'events']] as const;
@@ -299,6 +302,16 @@ describe('alarms', () => {
     }
   });
 
+  it('fire per collection when runs fail in 2 of 3 five-minute periods, a missing RunFailures counting as none', () => {
+    for (const [source, collection] of PAIRS) {
+      const [alarm] = find(MetricName.RunFailures, { service: SERVICE_NAME, source, collection });
+      expect(
+        [alarm?.Namespace, alarm?.Statistic, alarm?.Period, alarm?.Threshold, alarm?.ComparisonOperator, alarm?.EvaluationPeriods, alarm?.DatapointsToAlarm, alarm?.TreatMissingData],
+        `${source}/${collection}`,
+      ).toEqual([METRIC_NAMESPACE, 'Sum', 300, 1, 'GreaterThanOrEqualToThreshold', 3, 2, 'notBreaching']);
+    }
+  });
+
   it('all notify the topic, which e-mails the configured address over TLS only', () => {
     const topic = idOf(synth.stack.monitoring.topic!);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
@@ -339,14 +352,14 @@ describe('Athena', () => {
     }
   });
 
-  it('projects the dt partitions from the earliest start date to NOW over the landing keys', () => {
+  it('projects the dt partitions from historyStart to NOW over the landing keys', () => {
     for (const table of tables()) {
       expect(table.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
       expect(table.Parameters).toMatchObject({
         'projection.enabled': 'true',
         'projection.dt.type': 'date',
         'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': '2019-06-01,NOW',
+        'projection.dt.range': '1999-01-01,NOW',
       });
       const template = (table.Parameters['storage.location.template']['Fn::Join'][1] as any[]).map((part) => referencedId(part) ?? part).join('');
       expect(template).toBe(`s3://${idOf(synth.stack.landing.bucket)}/${PREFIX}collection=${table.Name}/dt=\${dt}/`);
@@ -388,6 +401,17 @@ describe('Snowflake', () => {
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       expect.objectContaining({ Principal: { AWS: SNOWFLAKE_USER }, Condition: { StringEquals: { 'sts:ExternalId': 'AB12345_SFCRole=2_abcdefg=' } } }),
     ]);
+  });
+});
+
+describe('outputs', () => {
+  it('name what a health check needs: the schedule, both dead-letter queues, each source secret, Snowpipe and historyStart', () => {
+    const outputs = synth.json.Outputs as Record<string, { Value: unknown }>;
+    expect(referencedId(outputs.ScheduleName?.Value)).toBe(idOf(synth.stack.pipeline.schedule));
+    expect(referencedId(outputs.ContinuationDeadLetterQueueUrl?.Value)).toBe(idOf(synth.stack.pipeline.deadLetterQueue));
+    expect(referencedId(outputs.ScheduleDeadLetterQueueUrl?.Value)).toBe(idOf(synth.stack.pipeline.scheduleDeadLetterQueue));
+    expect([outputs.SecretNameAcme?.Value, outputs.SecretNameBetaEu?.Value]).toEqual(['ConveYourStream/conveyour/acme', 'ConveYourStream/conveyour/beta-eu']);
+    expect([outputs.SnowpipeQueueArn?.Value, outputs.HistoryStart?.Value]).toEqual([SNOWPIPE_QUEUE, '1999-01-01']);
   });
 });
 

@@ -86,4 +86,14 @@ describe('telemetry', () => {
     expect(emf[1]).toMatchObject({ source: 'acme', collection: 'contacts', RunFailures: 1, CursorRestarts: 1, WindowSplits: 2 });
     expect(emf[1]).not.toHaveProperty('LagSeconds');
   });
+
+  it('publishes the lag of a collection that fails before its first success, from the window it could not read', () => {
+    const neverLanded = run({ status: 'failed', watermark: undefined, window: { start: NOW_MS / 1000 - 3600, end: NOW_MS / 1000 }, error: { code: 'unauthorized', message: '401' } });
+    const idleFresh = run({ key: { source: 'acme', collection: 'tags' }, watermark: undefined, window: { start: NOW_MS / 1000 - 3600, end: NOW_MS / 1000 } });
+
+    reportInvocation(createLogger(), createMetrics(), { runs: [neverLanded, idleFresh], continuations: 0, failures: [] }, options);
+
+    const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+    expect(emf).toEqual([expect.objectContaining({ collection: 'events', RunFailures: 1, LagSeconds: 3600 })]);
+  });
 });

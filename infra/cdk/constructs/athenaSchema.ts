@@ -57,7 +57,7 @@ export const SOURCE_FROM_PATH_REGEX = SOURCE_FROM_KEY_PATTERN;
  */
 export function latestVersionQuery(database: string, collection: CollectionName): string {
   return [
-    `-- Latest version of each ${collection} record. Add a filter such as WHERE updated_at >= to_unixtime(date '2024-01-01') inside "versions" to scan less.`,
+    `-- Latest version of each ${collection} record. Only a filter on dt scans less (updated_at is read from every file): WHERE dt >= '2024-01-01' inside "versions" gives the latest version of the records updated since then.`,
     'WITH versions AS (',
     `  SELECT t.*, "$path" AS landing_file, regexp_extract("$path", '${SOURCE_FROM_PATH_REGEX}', 1) AS source`,
     `  FROM "${database}"."${collection}" t`,

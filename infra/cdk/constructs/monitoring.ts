@@ -35,6 +35,11 @@ export interface MonitoringProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/**
+ * Per collection: a lag alarm and a failed-runs alarm, 2 × $0.10 a month (standard alarms,
+ * us-east-1 prices), i.e. $1.80 a month for a source with all nine collections. Their metrics
+ * cost only in the hours they are published, which is only while a collection needs attention.
+ */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly topic: sns.Topic | undefined;
@@ -131,7 +136,19 @@ export class Monitoring extends Construct {
         threshold: props.lagThresholdSeconds,
         evaluationPeriods: 3,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // An idle, fresh collection publishes no lag at all (see functions/adapters/metricNames.ts).
+        // An idle, fresh collection publishes no lag at all (see functions/adapters/metricNames.ts);
+        // one that fails before its first success publishes its lag from the window it could
+        // not read (telemetry.ts), so a wrong token reaches this alarm too.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      // RunFailures is published only by a failed run (never a zero): no data is no failure.
+      this.add(`RunFailures-${source}-${collection}`, {
+        alarmDescription: `${source}/${collection}: runs failed in at least 2 of the last 3 five-minute periods (wrong credentials, a bad response, a failing write). The error is in the "runs" of the function's log lines.`,
+        metric: collectionMetric(MetricName.RunFailures, source, collection, 'Sum', { labelled: false }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }

@@ -14,7 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseSources } from '../../../functions/handlers/config.js';
 import { COLLECTIONS } from '../../../functions/conveyour/collections.js';
-import type { SourceSettings, StackSettings } from '../config.js';
+import { TICK_RESERVED_CONCURRENCY, type SourceSettings, type StackSettings } from '../config.js';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../../../functions/adapters/metricNames.js';
 import { acknowledge, arnInFinding } from './acknowledge.js';
 import type { LandingZone } from './landingZone.js';
@@ -45,8 +45,6 @@ export const FUNCTION_MEMORY_MB = 1024;
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Continuations per chain; the next tick resumes after that (Lambda's loop detection stops at 16). */
 export const MAX_HOPS = 10;
-/** One tick running, plus room for a late or duplicate scheduler delivery. */
-export const TICK_RESERVED_CONCURRENCY = 2;
 /** Lambda's guidance for SQS event sources: at least 5 receives before a message is dead-lettered. */
 export const MAX_RECEIVE_COUNT = 5;
 /** Lambda's limit on all environment variables of a function together. */

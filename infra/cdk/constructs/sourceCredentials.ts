@@ -31,8 +31,10 @@ export class SourceCredentials extends Construct {
         description: `ConveYour API credentials of source '${source}'; set the value with put-secret-value, see docs/deploy.md`,
         // A random placeholder: the function fails with a clear message until the real JSON is set.
         generateSecretString: { passwordLength: 32, excludePunctuation: true },
-        // CloudFormation deletes secrets without a recovery window, so a redeploy can reuse the name.
-        removalPolicy: RemovalPolicy.DESTROY,
+        // Kept when the source leaves sources.json or the stack is deleted: CloudFormation
+        // deletes a secret with no recovery window, and the credentials would be gone for good.
+        // Adding the source back then needs the retained secret deleted (docs/deploy.md).
+        removalPolicy: RemovalPolicy.RETAIN,
       });
       acknowledge(
         secret,

@@ -19,8 +19,8 @@ export interface WarehouseProps {
   collections: readonly CollectionName[];
   /** Glue database and Athena workgroup name. */
   name: string;
-  /** First day of the projected `dt` range (yyyy-MM-dd); the range ends at NOW. */
-  partitionStartDate: string;
+  /** historyStart: first day of the projected `dt` range (yyyy-MM-dd); the range ends at NOW. */
+  historyStart: string;
 }
 
 /** Query results are re-runnable output, not data: a month covers looking back at them. */
@@ -63,7 +63,7 @@ export class Warehouse extends Construct {
             'projection.enabled': 'true',
             'projection.dt.type': 'date',
             'projection.dt.format': 'yyyy-MM-dd',
-            'projection.dt.range': `${props.partitionStartDate},NOW`,
+            'projection.dt.range': `${props.historyStart},NOW`,
             'projection.dt.interval': '1',
             'projection.dt.interval.unit': 'DAYS',
             'storage.location.template': `${landing.collectionUrl(collection)}dt=\${dt}/`,
