@@ -15,6 +15,7 @@ import type { BackfillPlan } from '../../functions/backfill/plan.js';
 import { driveBackfills, startBackfill } from '../../functions/backfill/worker.js';
 import { ConfigError } from '../../functions/config/env.js';
 import { silentLog } from '../../functions/pipeline/ports.js';
+import { assertWithinHistory, DEFAULT_HISTORY_START } from '../../functions/time/historyStart.js';
 import { OUTPUT } from '../cdk/outputs.js';
 import { runningEndpoints } from '../local/endpointsFile.js';
 import { startLocalRuntime, LOCAL_NAMES, type LocalRuntime } from '../local/runtime.js';
@@ -47,7 +48,14 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const target = args.deployed ? await deployedTarget(args) : await localTarget(args);
+  let target: Target;
+  try {
+    target = args.deployed ? await deployedTarget(args) : await localTarget(args);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
   try {
     const clock = { nowMs: Date.now };
     const plans: BackfillPlan[] = [];
@@ -100,6 +108,8 @@ async function watch(started: BackfillPlan[], target: Target, clock: { nowMs: ()
 }
 
 async function localTarget(args: BackfillArgs): Promise<Target> {
+  // The local runtime has no stack: its history starts where a default deployment's does.
+  assertWithinHistory(args.from, DEFAULT_HISTORY_START, '--from');
   const source = args.source ?? LOCAL_NAMES.source;
   const running = await runningEndpoints(args.dataDir);
   if (running) {
@@ -121,12 +131,16 @@ async function deployedTarget(args: BackfillArgs): Promise<Target> {
   const deployed = args.deployed!;
   let table = deployed.table;
   let queueUrl = deployed.queueUrl;
+  // Without an outputs file (--table, --queue-url), the stack's default.
+  let historyStart = DEFAULT_HISTORY_START;
   if (deployed.outputs) {
     const outputs = JSON.parse(await readFile(deployed.outputs, 'utf8')) as Record<string, Record<string, string>>;
     const stack = Object.values(outputs)[0] ?? {};
     table ??= stack[OUTPUT.checkpointTable];
     queueUrl ??= stack[OUTPUT.continuationQueue];
+    historyStart = stack[OUTPUT.historyStart] ?? historyStart;
   }
+  assertWithinHistory(args.from, historyStart, '--from');
   if (!table || !queueUrl) throw new ConfigError('--outputs', `${deployed.outputs} has no ${OUTPUT.checkpointTable} or ${OUTPUT.continuationQueue}: pass --table and --queue-url`);
   if (!args.source) throw new ConfigError('--source', '--source is required against a deployed stack: the name of one of its ConveYour sources');
   const region = deployed.region ?? process.env.AWS_REGION ?? queueUrl.split('.')[1];

@@ -247,7 +247,7 @@ export const PIPELINE_RESPONSE_CASES: PipelineResponseCase[] = [
     input: 'nulls and missing times (created_at, updated_at, d null)',
     body: wire([{ _id: 'n1', created_at: null, updated_at: null, d: null, con_id: null }]),
     expected: { lands: [{ _id: 'n1', created_at: null, updated_at: null, d: null, con_id: null } as unknown as ConveYourRecord] },
-    outcome: 'lands as sent, under dt=1970-01-01 (a record without a time has no better partition)',
+    outcome: 'lands as sent, under dt=2000-01-01 (the undated partition, inside every table\'s projection)',
   },
   {
     input: 'results not an array, on every attempt',

@@ -74,12 +74,12 @@ describe('ConveYour answers fed wrong, through the client and the pipeline', () 
     },
   );
 
-  it('puts a record with no time under dt=1970-01-01 rather than dropping it', async () => {
+  it('puts a record with no time under dt=2000-01-01, inside the tables\' projection, rather than dropping it', async () => {
     const nulls = PIPELINE_RESPONSE_CASES.find((c) => c.input.startsWith('nulls'))!;
 
     const { sink } = await runAgainst(nulls.body);
 
-    expect([...sink.objects.keys()]).toEqual([expect.stringContaining('collection=events/dt=1970-01-01/')]);
+    expect([...sink.objects.keys()]).toEqual([expect.stringContaining('collection=events/dt=2000-01-01/')]);
   });
 
   it('writes a record larger than the flush size alone in its object, whole', async () => {

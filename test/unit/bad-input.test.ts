@@ -53,7 +53,7 @@ export function badInputTable(): string {
       (c) => `| ConveYour response, through the client and the pipeline | ${cell(c.input)} | ${'fails' in c.expected ? code(`… ${c.expected.fails} …`) : 'none'} | ${cell(c.outcome)} |`,
     ),
     `| CLI flags and values | ${USAGE_CASES.length} cases: ${USAGE_CASES.slice(0, 4).map((usage) => cell(usage.title)).join(', ')}, … | each in [docs/cli.md](docs/cli.md) (test/unit/cli-usage-cases.ts) | exit 2 before any request |`,
-    `| CDK context | ${cdkCaseTitles().length} cases: ${cdkCaseTitles().map(cell).join('; ')} | \`context "<key>" must be …, got …; set it in cdk.json "context" or with \\\`npx cdk deploy -c key=value\\\`\` (test/infra/config.test.ts) | \`cdk synth\` and \`cdk deploy\` fail before any resource changes |`,
+    `| CDK context | ${cdkCaseTitles().length} cases: ${cdkCaseTitles().map(cell).join('; ')} | \`context "<key>" must be …, got …; set it in cdk.json "context" (sources: infra/cdk/sources.json) or with \\\`npx cdk deploy -c key=value\\\`\` (test/infra/config.test.ts) | \`cdk synth\` and \`cdk deploy\` fail before any resource changes |`,
   ];
   return rows.join('\n');
 }

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, SOURCE_FROM_KEY_PATTERN, type FileIdentity } from '../../functions/pipeline/landing.js';
+import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, SOURCE_FROM_KEY_PATTERN, UNDATED_PARTITION_DATE, type FileIdentity } from '../../functions/pipeline/landing.js';
 
 const identity: FileIdentity = {
   prefix: 'raw/conveyour',
@@ -33,7 +33,9 @@ describe('landing zone', () => {
   it('partitions by the UTC date of updated_at, else created_at', () => {
     expect(partitionDate({ _id: 'a', updated_at: 1609459199, created_at: 1 })).toBe('2020-12-31');
     expect(partitionDate({ _id: 'a', created_at: 1609459200 })).toBe('2021-01-01');
-    expect(partitionDate({ _id: 'a' })).toBe('1970-01-01');
+    expect(partitionDate({ _id: 'a' })).toBe(UNDATED_PARTITION_DATE);
+    expect(UNDATED_PARTITION_DATE).toBe('2000-01-01');
+    expect(partitionDate({ _id: 'a', updated_at: 'yesterday' as never })).toBe('2000-01-01');
   });
 
   it('writes one object per date with the records exactly as given, one per line', () => {
