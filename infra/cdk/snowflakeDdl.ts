@@ -9,7 +9,7 @@
  */
 import { ConfigError } from '../../functions/config/env.js';
 import { normalisePrefix } from '../../functions/pipeline/landing.js';
-import { OUTPUT, ROOT_PREFIX_OUTPUT } from './outputs.js';
+import { NONE_OUTPUT, OUTPUT, ROOT_PREFIX_OUTPUT } from './outputs.js';
 import { SOURCE_FROM_KEY_PATTERN } from '../../functions/pipeline/landing.js';
 
 export interface SnowflakeDdlOptions {
@@ -23,6 +23,12 @@ export interface SnowflakeDdlOptions {
   /** `USE DATABASE` / `USE SCHEMA` first, when given. */
   database?: string;
   schema?: string;
+  /**
+   * True once the bucket notifies Snowpipe (stack output SnowpipeQueueArn is not 'none'): only
+   * then does the worksheet end with ALTER PIPE … REFRESH, which loads what landed before the
+   * notification. Run before it, files landing in between would never load.
+   */
+  notificationDeployed?: boolean;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -101,6 +107,9 @@ CREATE TABLE IF NOT EXISTS ${n}_RECORDS (
 );
 
 -- 5. Snowpipe loads each new file once (it remembers loaded file names for 14 days).
+--    TRY_ casts: a record whose updated_at is not a number gets a NULL column instead of
+--    failing its file (Snowpipe's ON_ERROR = SKIP_FILE would skip every record in it); RECORD
+--    keeps the record whole either way.
 CREATE PIPE IF NOT EXISTS ${n}_RECORDS_PIPE
   AUTO_INGEST = TRUE
   AS
@@ -108,37 +117,48 @@ CREATE PIPE IF NOT EXISTS ${n}_RECORDS_PIPE
   FROM (
     SELECT
       $1,
-      $1:_id::STRING,
-      $1:updated_at::NUMBER(20, 0),
+      TO_VARCHAR($1:_id),
+      TRY_CAST(TO_VARCHAR($1:updated_at) AS NUMBER(20, 0)),
       REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.collection}', 1, 1, 'e'),
-      TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.dt}', 1, 1, 'e')),
+      TRY_TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.dt}', 1, 1, 'e')),
       REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.source}', 1, 1, 'e'),
       METADATA$FILENAME
     FROM @${n}_LANDING_STAGE
   )
   PATTERN = '${FILE_NAME_PATTERNS.files}';
 
--- 6. Copy notification_channel (an SQS ARN) from this into
---    npx cdk deploy -c snowpipeQueueArn=<...>
---    so S3 tells Snowpipe about every new .ndjson.gz under the prefix.
-SHOW PIPES LIKE '${n}_RECORDS_PIPE';
-
--- 7. Files that landed before the notification existed (the last 7 days; older ones: COPY INTO by hand).
-ALTER PIPE ${n}_RECORDS_PIPE REFRESH;
-
--- 8. The latest version of each record: delivery is at least once, and every update lands again.
+-- 6. The latest version of each record: delivery is at least once, and every update lands again.
 CREATE OR REPLACE VIEW ${n}_LATEST AS
 SELECT *
 FROM ${n}_RECORDS
 QUALIFY ROW_NUMBER() OVER (PARTITION BY COLLECTION, SOURCE, _ID ORDER BY UPDATED_AT DESC, FILE_NAME DESC) = 1;
-`;
+
+${o.notificationDeployed ? refreshStep(n) : notificationStep(n)}`;
+}
+
+/** Stops the worksheet until the bucket notifies Snowpipe: a REFRESH before that would miss files. */
+function notificationStep(n: string): string {
+  return `-- 7. Copy notification_channel (an SQS ARN) from this into
+--    npx cdk deploy -c snowpipeQueueArn=<...> --outputs-file cdk-outputs.json
+--    so S3 tells Snowpipe about every new .ndjson.gz under the prefix. Then print this worksheet
+--    again (npm run -s snowflake-ddl -- --outputs cdk-outputs.json --out snowflake.sql): it ends
+--    with the REFRESH that loads what landed before the notification existed.
+SHOW PIPES LIKE '${n}_RECORDS_PIPE';`;
+}
+
+/** Runs once the notification exists: everything landed before it, within Snowpipe's 7 days. */
+function refreshStep(n: string): string {
+  return `-- 7. The bucket notifies Snowpipe (stack output SnowpipeQueueArn). Load what landed before the
+--    notification existed (the last 7 days; older files: COPY INTO by hand). Re-running the
+--    statements above is harmless: they create only what is missing.
+ALTER PIPE ${n}_RECORDS_PIPE REFRESH;`;
 }
 
 /**
  * bucket, prefix and role ARN from `cdk deploy --outputs-file` JSON: `{ "<stack>": { ...outputs } }`.
  * Without `stackName`, the file must hold exactly one stack.
  */
-export function optionsFromOutputs(outputs: unknown, stackName?: string): Pick<SnowflakeDdlOptions, 'bucket' | 'prefix' | 'roleArn'> {
+export function optionsFromOutputs(outputs: unknown, stackName?: string): Pick<SnowflakeDdlOptions, 'bucket' | 'prefix' | 'roleArn' | 'notificationDeployed'> {
   if (typeof outputs !== 'object' || outputs === null) throw new ConfigError('--outputs', '--outputs must be the JSON file written by npx cdk deploy --outputs-file');
   const stacks = Object.keys(outputs);
   const name = stackName ?? (stacks.length === 1 ? stacks[0] : undefined);
@@ -151,5 +171,12 @@ export function optionsFromOutputs(outputs: unknown, stackName?: string): Pick<S
     return value;
   };
   const prefix = read(OUTPUT.landingPrefix);
-  return { bucket: read(OUTPUT.landingBucket), prefix: prefix === ROOT_PREFIX_OUTPUT ? '' : prefix, roleArn: read(OUTPUT.snowflakeRoleArn) };
+  const queue = (values as Record<string, unknown>)[OUTPUT.snowpipeQueueArn];
+  return {
+    bucket: read(OUTPUT.landingBucket),
+    prefix: prefix === ROOT_PREFIX_OUTPUT ? '' : prefix,
+    roleArn: read(OUTPUT.snowflakeRoleArn),
+    // Stacks deployed before the output existed say nothing: treat them as not notifying yet.
+    notificationDeployed: typeof queue === 'string' && queue !== '' && queue !== NONE_OUTPUT,
+  };
 }

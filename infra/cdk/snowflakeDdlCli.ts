@@ -1,26 +1,35 @@
 /**
- * `npm run snowflake-ddl -- [flags]`: prints the Snowflake worksheet for the deployed
- * landing zone. Offline: values come from flags, or from the file `npx cdk deploy
- * --outputs-file cdk-outputs.json` wrote (flags given as well override the file).
+ * `npm run -s snowflake-ddl -- [flags]`: the Snowflake worksheet for the deployed landing
+ * zone, to stdout or to `--out FILE` (so npm's banner never ends up in the SQL). Offline:
+ * values come from flags, or from the file `npx cdk deploy --outputs-file cdk-outputs.json`
+ * wrote (flags given as well override the file).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../functions/config/env.js';
 import { optionsFromOutputs, snowflakeDdl, type SnowflakeDdlOptions } from './snowflakeDdl.js';
 
-export const USAGE = `Usage: npm run snowflake-ddl -- (--outputs cdk-outputs.json [--stack NAME] | --bucket B --prefix P --role-arn ARN)
-                              [--name CONVEYOUR] [--database DB] [--schema SCHEMA]
+export const USAGE = `Usage: npm run -s snowflake-ddl -- (--outputs cdk-outputs.json [--stack NAME] | --bucket B --prefix P --role-arn ARN)
+                              [--notification-deployed] [--name CONVEYOUR] [--database DB] [--schema SCHEMA] [--out FILE]
 
   --outputs FILE   the JSON written by: npx cdk deploy --outputs-file cdk-outputs.json
   --stack NAME     which stack in that file (needed only when it holds several)
   --bucket B       landing bucket (stack output LandingBucketName)
   --prefix P       landing prefix (stack output LandingPrefix; '' or / for the bucket root)
   --role-arn ARN   stack output SnowflakeRoleArn
+  --notification-deployed   the bucket already notifies Snowpipe (read from SnowpipeQueueArn with
+                   --outputs): end with ALTER PIPE ... REFRESH instead of the step that sets it up
+  --out FILE       write the worksheet to FILE instead of stdout
   --name N         prefix of the Snowflake object names (default CONVEYOUR)
   --database, --schema   emitted as USE statements first`;
 
 /** Turns argv into options; throws ConfigError naming the flag. */
-export function ddlOptionsFromArgs(args: readonly string[], readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): SnowflakeDdlOptions {
+export function ddlOptionsFromArgs(args: readonly string[], readFile?: (path: string) => string): SnowflakeDdlOptions {
+  return ddlCommandFromArgs(args, readFile).options;
+}
+
+/** The options and where the worksheet goes (`--out`, else stdout). */
+export function ddlCommandFromArgs(args: readonly string[], readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): { options: SnowflakeDdlOptions; out: string | undefined } {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -32,6 +41,8 @@ export function ddlOptionsFromArgs(args: readonly string[], readFile: (path: str
       name: { type: 'string', default: 'CONVEYOUR' },
       database: { type: 'string' },
       schema: { type: 'string' },
+      'notification-deployed': { type: 'boolean' },
+      out: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -53,23 +64,32 @@ export function ddlOptionsFromArgs(args: readonly string[], readFile: (path: str
   if (bucket === undefined || prefix === undefined || roleArn === undefined) {
     throw new ConfigError(missing.join(', '), `${missing.join(', ')} required (or --outputs cdk-outputs.json)\n\n${USAGE}`);
   }
-  return {
+  const options: SnowflakeDdlOptions = {
     bucket,
     prefix: prefix === '/' ? '' : prefix,
     roleArn,
     name: values.name,
+    notificationDeployed: values['notification-deployed'] ?? fromFile.notificationDeployed ?? false,
     ...(values.database === undefined ? {} : { database: values.database }),
     ...(values.schema === undefined ? {} : { schema: values.schema }),
   };
+  if (values.out === '') throw new ConfigError('--out', '--out needs a file name, e.g. --out snowflake.sql');
+  return { options, out: values.out };
 }
 
-function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   try {
-    process.stdout.write(snowflakeDdl(ddlOptionsFromArgs(argv)));
+    const { options, out } = ddlCommandFromArgs(argv);
+    const sql = snowflakeDdl(options);
+    if (out === undefined) process.stdout.write(sql);
+    else {
+      writeFileSync(out, sql);
+      process.stderr.write(`snowflake-ddl: wrote ${out}${options.notificationDeployed ? '' : ' (ends where the Snowpipe notification is set up; print it again after that deploy)'}\n`);
+    }
     return 0;
   } catch (error) {
     process.stderr.write(`snowflake-ddl: ${(error as Error).message}\n`);

@@ -3,6 +3,10 @@
  * its values from (flags or `cdk deploy --outputs-file`), and the file-name patterns the pipe
  * applies, checked against keys the pipeline itself writes.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { landingKey } from '../../functions/pipeline/landing.js';
 import { OUTPUT } from '../../infra/cdk/outputs.js';
@@ -10,9 +14,11 @@ import { FILE_NAME_PATTERNS, optionsFromOutputs, snowflakeDdl } from '../../infr
 import { ddlOptionsFromArgs } from '../../infra/cdk/snowflakeDdlCli.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ConveYourStream-snowflake-reader';
-const OPTIONS = { bucket: 'conveyour-landing-1', prefix: 'conveyour/', roleArn: ROLE, name: 'CONVEYOUR' };
-const outputsFile = (prefix = 'conveyour/') =>
-  JSON.stringify({ ConveYourStream: { [OUTPUT.landingBucket]: 'conveyour-landing-1', [OUTPUT.landingPrefix]: prefix, [OUTPUT.snowflakeRoleArn]: ROLE } });
+const OPTIONS = { bucket: 'conveyour-landing-1', prefix: 'conveyour/', roleArn: ROLE, name: 'CONVEYOUR', notificationDeployed: false };
+const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDAEXAMPLE-abc';
+const outputsFile = (prefix = 'conveyour/', snowpipe = 'none') =>
+  JSON.stringify({ ConveYourStream: { [OUTPUT.landingBucket]: 'conveyour-landing-1', [OUTPUT.landingPrefix]: prefix, [OUTPUT.snowflakeRoleArn]: ROLE, [OUTPUT.snowpipeQueueArn]: snowpipe } });
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('the Snowflake worksheet', () => {
   const sql = snowflakeDdl(OPTIONS);
@@ -29,8 +35,28 @@ describe('the Snowflake worksheet', () => {
 
   it('keeps the record as VARIANT beside the columns extracted from it and from its file name', () => {
     expect(sql).toMatch(/RECORD VARIANT NOT NULL,\s+_ID STRING,\s+UPDATED_AT NUMBER\(20, 0\),\s+COLLECTION STRING,\s+DT DATE,\s+SOURCE STRING,\s+FILE_NAME STRING/);
-    expect(sql).toContain('$1:_id::STRING,');
-    expect(sql).toContain('$1:updated_at::NUMBER(20, 0),');
+    expect(sql).toContain('TO_VARCHAR($1:_id),');
+    expect(sql).toContain('TRY_TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME');
+  });
+
+  it('casts extracted columns with TRY_ functions, so a bad updated_at is a NULL column and not a skipped file', () => {
+    expect(sql).toContain('TRY_CAST(TO_VARCHAR($1:updated_at) AS NUMBER(20, 0)),');
+    const select = sql.slice(sql.indexOf('SELECT\n      $1,'), sql.indexOf('FROM @'));
+    // Every plain cast (::TYPE, CAST(, TO_DATE() would fail the row, and Snowpipe then skips the file.
+    expect(select).not.toMatch(/::[A-Z]|(?<!TRY_)CAST\(|(?<!TRY_)TO_DATE\(|TO_NUMBER\(/);
+  });
+
+  it('stops at setting up the S3 notification until it exists, and never refreshes the pipe before it', () => {
+    expect(sql).toContain("SHOW PIPES LIKE 'CONVEYOUR_RECORDS_PIPE';");
+    expect(sql).toContain('npx cdk deploy -c snowpipeQueueArn=');
+    expect(sql).not.toContain('ALTER PIPE');
+  });
+
+  it('ends with ALTER PIPE … REFRESH once the notification is deployed, after every statement that creates', () => {
+    const after = snowflakeDdl({ ...OPTIONS, notificationDeployed: true });
+    expect(after.trimEnd().endsWith('ALTER PIPE CONVEYOUR_RECORDS_PIPE REFRESH;')).toBe(true);
+    expect(after.indexOf('REFRESH')).toBeGreaterThan(after.lastIndexOf('CREATE '));
+    expect(after).not.toContain('SHOW PIPES');
   });
 
   it('auto-ingests with a pipe and dedupes to the latest version per collection, source and _id in a view', () => {
@@ -76,6 +102,12 @@ describe('where the values come from', () => {
     expect(ddlOptionsFromArgs(['--outputs', 'cdk-outputs.json'], () => outputsFile())).toEqual(OPTIONS);
   });
 
+  it("knows the notification is deployed from the stack's SnowpipeQueueArn output", () => {
+    expect(ddlOptionsFromArgs(['--outputs', 'o.json'], () => outputsFile('conveyour/', QUEUE)).notificationDeployed).toBe(true);
+    expect(ddlOptionsFromArgs(['--outputs', 'o.json'], () => outputsFile('conveyour/', 'none')).notificationDeployed).toBe(false);
+    expect(ddlOptionsFromArgs(['--bucket', 'conveyour-landing-1', '--prefix', 'p/', '--role-arn', ROLE, '--notification-deployed']).notificationDeployed).toBe(true);
+  });
+
   it('turns the root-prefix output "/" into an empty prefix', () => {
     expect(optionsFromOutputs(JSON.parse(outputsFile('/'))).prefix).toBe('');
   });
@@ -100,5 +132,23 @@ describe('where the values come from', () => {
   it('names the output a stack lacks', () => {
     const missing = JSON.stringify({ S: { [OUTPUT.landingBucket]: 'b-1', [OUTPUT.landingPrefix]: '/' } });
     expect(() => ddlOptionsFromArgs(['--outputs', 'o.json'], () => missing)).toThrow(/the outputs of stack 'S' have no SnowflakeRoleArn/);
+  });
+});
+
+describe('npm run -s snowflake-ddl -- --out FILE', () => {
+  it('writes the worksheet alone to the file, nothing else on stdout', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snowflake-ddl-'));
+    try {
+      writeFileSync(join(dir, 'cdk-outputs.json'), outputsFile('conveyour/', QUEUE));
+      const out = join(dir, 'snowflake.sql');
+      const result = spawnSync('npm', ['run', '-s', 'snowflake-ddl', '--', '--outputs', join(dir, 'cdk-outputs.json'), '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe('');
+      const sql = readFileSync(out, 'utf8');
+      expect(sql).toBe(snowflakeDdl({ ...OPTIONS, notificationDeployed: true }));
+      expect(sql.startsWith('-- ConveYour landing zone')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
