@@ -2,6 +2,7 @@
  * Entry point: `npm run stream -- --collection=events --start_time='-15 minutes'`, or the
  * package's `conveyour-stream` bin. Pins the time zone, loads .env, runs, exits.
  */
+import '../config/sdkNodeNotice.js';
 import { readFileSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { runCli } from './cli.js';

@@ -5,6 +5,7 @@
  * the plans and the first messages: the deployed functions do the work, the tick keeps it going.
  */
 process.env.TZ = 'UTC';
+import '../../functions/config/sdkNodeNotice.js';
 import { readFile } from 'node:fs/promises';
 import dotenv from 'dotenv';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';

@@ -5,6 +5,7 @@
  * per collection. `--once` runs until every collection is caught up, prints a summary, exits 0.
  */
 process.env.TZ = 'UTC';
+import '../../functions/config/sdkNodeNotice.js';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';

@@ -4,6 +4,7 @@
  * with --table it reads a deployed table through the default AWS credentials.
  */
 process.env.TZ = 'UTC';
+import '../../functions/config/sdkNodeNotice.js';
 import { parseArgs } from 'node:util';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
 import { DynamoBackfillStore } from '../../functions/adapters/dynamoBackfillStore.js';
