@@ -12,6 +12,8 @@ import { SOURCES_FILE } from './sourcesFile.js';
 
 export const EXAMPLE_GUARD_RULE = 'ExampleSourcesRefused';
 export const EXAMPLE_GUARD_PARAMETER = 'SourcesAreTheExample';
+/** The synth warning's id (it also appears in the validation report, as `Annotation::<id>`). */
+export const EXAMPLE_WARNING = 'conveyour:exampleSources';
 
 export const EXAMPLE_REFUSAL = `This stack still tails the example source (example.conveyour.com) from infra/cdk/sources.json. Put your ConveYour accounts in that file, delete "example": true, then deploy again. Nothing was changed.`;
 
@@ -26,5 +28,5 @@ export function guardExampleSources(stack: Stack): void {
   new CfnRule(stack, EXAMPLE_GUARD_RULE, {
     assertions: [{ assert: Fn.conditionEquals(parameter.valueAsString, 'no'), assertDescription: EXAMPLE_REFUSAL }],
   });
-  Annotations.of(stack).addWarningV2('conveyour:exampleSources', `Synthesized with the example source (example.conveyour.com): cdk deploy of this template is refused. Put your ConveYour accounts in ${SOURCES_FILE} and delete "example": true.`);
+  Annotations.of(stack).addWarningV2(EXAMPLE_WARNING, `Synthesized with the example source (example.conveyour.com): cdk deploy of this template is refused. Put your ConveYour accounts in ${SOURCES_FILE} and delete "example": true.`);
 }

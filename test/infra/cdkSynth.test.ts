@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../functions/conveyour/collections.js';
-import { EXAMPLE_GUARD_RULE, EXAMPLE_REFUSAL } from '../../infra/cdk/exampleGuard.js';
+import { EXAMPLE_GUARD_RULE, EXAMPLE_REFUSAL, EXAMPLE_WARNING } from '../../infra/cdk/exampleGuard.js';
 import { OUTPUT } from '../../infra/cdk/outputs.js';
 import { REPO_ROOT, resourcesOf } from './synth.js';
 
@@ -50,8 +50,11 @@ describe('npx cdk synth with no context', () => {
   });
 
   it('passes every validation plugin (cdk-nag packs, CloudFormation validation) with no violation', () => {
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations: unknown[] }> };
-    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations: Array<{ ruleName: string; severity: string }> }> };
+    const violations = report.pluginReports.flatMap((plugin) => plugin.violations);
+    // The one expected entry: the warning that this template (the example) cannot be deployed.
+    expect(violations.filter((v) => v.ruleName === `Annotation::${EXAMPLE_WARNING}`).map((v) => v.severity)).toEqual(['warning']);
+    expect(violations.filter((v) => v.ruleName !== `Annotation::${EXAMPLE_WARNING}`)).toEqual([]);
   });
 
   it('synthesizes the committed example source with every collection, guarded against deploy', () => {
