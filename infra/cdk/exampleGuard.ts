@@ -12,12 +12,19 @@ import { SOURCES_FILE } from './sourcesFile.js';
 
 export const EXAMPLE_GUARD_RULE = 'ExampleSourcesRefused';
 export const EXAMPLE_GUARD_PARAMETER = 'SourcesAreTheExample';
+/** The functions' variable that references the parameter (read by nothing: it only blocks hotswap). */
+export const EXAMPLE_GUARD_ENV = 'EXAMPLE_SOURCES_GUARD';
 /** The synth warning's id (it also appears in the validation report, as `Annotation::<id>`). */
 export const EXAMPLE_WARNING = 'conveyour:exampleSources';
 
 export const EXAMPLE_REFUSAL = `This stack still tails the example source (example.conveyour.com) from infra/cdk/sources.json. Put your ConveYour accounts in that file, delete "example": true, then deploy again. Nothing was changed.`;
 
-export function guardExampleSources(stack: Stack): void {
+/**
+ * Returns the parameter: the stack puts a reference to it in the functions' environment, so
+ * `cdk deploy --hotswap` (which updates Lambda code and environment without CloudFormation,
+ * so without the rule) cannot resolve the change and leaves the functions alone.
+ */
+export function guardExampleSources(stack: Stack): CfnParameter {
   // Its only allowed value is 'yes', and the rule asserts 'no': no deploy can pass it.
   const parameter = new CfnParameter(stack, EXAMPLE_GUARD_PARAMETER, {
     type: 'String',
@@ -29,4 +36,5 @@ export function guardExampleSources(stack: Stack): void {
     assertions: [{ assert: Fn.conditionEquals(parameter.valueAsString, 'no'), assertDescription: EXAMPLE_REFUSAL }],
   });
   Annotations.of(stack).addWarningV2(EXAMPLE_WARNING, `Synthesized with the example source (example.conveyour.com): cdk deploy of this template is refused. Put your ConveYour accounts in ${SOURCES_FILE} and delete "example": true.`);
+  return parameter;
 }

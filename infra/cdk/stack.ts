@@ -14,7 +14,7 @@ import { Pipeline } from './constructs/pipeline.js';
 import { SnowflakeAccess } from './constructs/snowflakeAccess.js';
 import { SourceCredentials } from './constructs/sourceCredentials.js';
 import { Warehouse } from './constructs/warehouse.js';
-import { guardExampleSources } from './exampleGuard.js';
+import { EXAMPLE_GUARD_ENV, guardExampleSources } from './exampleGuard.js';
 import { NONE_OUTPUT, OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from './outputs.js';
 
 export interface ConveYourStreamStackProps extends StackProps {
@@ -50,12 +50,13 @@ export class ConveYourStreamStack extends Stack {
   constructor(scope: Construct, id: string, props: ConveYourStreamStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    if (settings.exampleSources) guardExampleSources(this);
+    const exampleGuard = settings.exampleSources ? guardExampleSources(this) : undefined;
 
     this.landing = new LandingZone(this, 'LandingZone', { prefix: settings.landingPrefix, noncurrentVersionDays: settings.noncurrentVersionDays });
     this.checkpoints = new Checkpoints(this, 'Checkpoints');
     this.credentials = new SourceCredentials(this, 'Credentials', { sourceNames: settings.sources.map((source) => source.name) });
     this.pipeline = new Pipeline(this, 'Pipeline', { settings, landing: this.landing, table: this.checkpoints.table, credentials: this.credentials });
+    if (exampleGuard) for (const fn of [this.pipeline.tick, this.pipeline.continuation]) fn.function.addEnvironment(EXAMPLE_GUARD_ENV, exampleGuard.valueAsString);
 
     const collections = [...new Set(settings.sources.flatMap((source) => source.collections))] as CollectionName[];
     const name = catalogName(this.stackName);

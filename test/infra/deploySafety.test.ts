@@ -8,7 +8,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSourcesFile } from '../../infra/cdk/sourcesFile.js';
-import { EXAMPLE_GUARD_PARAMETER, EXAMPLE_GUARD_RULE } from '../../infra/cdk/exampleGuard.js';
+import { EXAMPLE_GUARD_ENV, EXAMPLE_GUARD_PARAMETER, EXAMPLE_GUARD_RULE } from '../../infra/cdk/exampleGuard.js';
 import { resourcesOf, synthesize, type Synthesized } from './synth.js';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -52,6 +52,12 @@ describe('a clean clone (the committed infra/cdk/sources.json)', () => {
     for (const value of parameter.AllowedValues) expect(evaluate(rule.Assertions[0].Assert, { [EXAMPLE_GUARD_PARAMETER]: value }), value).toBe(false);
   });
 
+  it("puts a reference to the guard's parameter in both functions' environment, which a hotswap cannot resolve", () => {
+    const functions = resourcesOf(clone.json, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(2);
+    for (const [id, fn] of functions) expect(fn.Properties.Environment.Variables[EXAMPLE_GUARD_ENV], id).toEqual({ Ref: EXAMPLE_GUARD_PARAMETER });
+  });
+
   it('warns at synth that the template cannot be deployed', () => {
     Annotations.fromStack(clone.stack).hasWarning('*', Match.stringLikeRegexp('example source .* cdk deploy of this template is refused'));
   });
@@ -64,6 +70,7 @@ describe('real sources', () => {
   it('deploy with no guard rule or parameter and no warning', () => {
     expect(Object.keys(both.json.Rules ?? {})).not.toContain(EXAMPLE_GUARD_RULE);
     expect(Object.keys(both.json.Parameters ?? {})).not.toContain(EXAMPLE_GUARD_PARAMETER);
+    for (const [id, fn] of resourcesOf(both.json, 'AWS::Lambda::Function')) expect(fn.Properties.Environment.Variables, id).not.toHaveProperty(EXAMPLE_GUARD_ENV);
     expect(Annotations.fromStack(both.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
