@@ -3,8 +3,9 @@
  * Pure functions only; the store keeps the plan, the worker and the tick move it.
  *
  * Windows follow the UTC calendar (months, weeks, days or hours, by the range's length), so a
- * re-run of the same range plans the same windows and lands on the same keys: it overwrites,
- * never duplicates. Where data is sparse a window stays wide (one query for a month); where a
+ * re-run of the same range plans the same windows. Its runs land new files (each run has its own
+ * id in the key), never over the first backfill's: Snowpipe loads a file name once, so a re-read
+ * arrives as new files and duplicates for dedupe. Where data is sparse a window stays wide (one query for a month); where a
  * window holds more than the API's cap its run splits it (the checkpoint's cap rule).
  */
 import type { QueryWindow, UnixSeconds } from '../conveyour/types.js';
