@@ -39,7 +39,7 @@ export async function runCpu(options: CpuOptions, log: (line: string) => void): 
   const records = bodies.reduce((sum, body) => sum + body.records, 0);
   const bytes = bodies.reduce((sum, body) => sum + body.bytes.length, 0);
   const context = { nowMs: Date.now(), secrets: [] as string[] };
-  const identity = { prefix: '', source: 'bench', collection: 'events', window: { start: 0, end: 1 }, generation: 0, range: 'p000000-000000' };
+  const identity = { prefix: '', source: 'bench', collection: 'events', window: { start: 0, end: 1 }, run: 'bench', generation: 0, range: 'p000000-000000' };
   const parsedPages = bodies.map((body) => classifyResponse({ status: 200, headers: {}, body: body.bytes.toString('utf8') }, context).results);
 
   const stages: Record<string, () => void> = {

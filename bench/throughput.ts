@@ -139,7 +139,7 @@ async function runBaseline(aws: BenchAws, client: ConveYourClient, policy: Pipel
     let batch = new Map<string, LandingObject[]>();
     let batchBytes = 0;
     for await (const page of pages.pages({ collection, window })) {
-      const identity = { prefix: policy.prefix, source: 'baseline', collection, window, generation: 0, range: pageRange(page.sequence, page.sequence) };
+      const identity = { prefix: policy.prefix, source: 'baseline', collection, window, run: 'bench', generation: 0, range: pageRange(page.sequence, page.sequence) };
       for (const object of encodeLandingObjects(identity, page.records)) {
         const parts = batch.get(object.dt) ?? [];
         parts.push(object);

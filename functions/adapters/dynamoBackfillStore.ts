@@ -38,8 +38,8 @@ export class DynamoBackfillStore implements BackfillStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new PlanConflictError(`backfill ${planPk(plan)} exists already: pick another id`);
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      if (!(await this.holdsOwnWrite({ ...plan, version: 1 }))) throw new PlanConflictError(`backfill ${planPk(plan)} exists already: pick another id`);
     }
     plan.version = 1;
     await this.registry('ADD', planPk(plan));
@@ -66,8 +66,8 @@ export class DynamoBackfillStore implements BackfillStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new PlanConflictError(`backfill ${planPk(next)} moved on while this write was prepared`);
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      if (!(await this.holdsOwnWrite(next))) throw new PlanConflictError(`backfill ${planPk(next)} moved on while this write was prepared`);
     }
     if (next.status === 'done') await this.registry('DELETE', planPk(next));
   }
@@ -99,6 +99,17 @@ export class DynamoBackfillStore implements BackfillStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return plans;
+  }
+
+  /**
+   * Whether the item is this very write: a retry (the SDK's, or the caller's after a lost answer)
+   * of a conditional write that already landed finds its own version and write token, and the
+   * write is done; refusing it would strand the windows it handed out.
+   */
+  private async holdsOwnWrite(next: BackfillPlan): Promise<boolean> {
+    if (next.writeToken === undefined) return false;
+    const stored = await this.load(next);
+    return stored !== undefined && stored.version === next.version && stored.writeToken === next.writeToken;
   }
 
   /** Set ADD and DELETE are atomic: concurrent backfills never lose each other's entries. */

@@ -3,8 +3,9 @@
  * Pure functions only; the store keeps the plan, the worker and the tick move it.
  *
  * Windows follow the UTC calendar (months, weeks, days or hours, by the range's length), so a
- * re-run of the same range plans the same windows and lands on the same keys: it overwrites,
- * never duplicates. Where data is sparse a window stays wide (one query for a month); where a
+ * re-run of the same range plans the same windows. Its runs land new files (each run has its own
+ * id in the key), never over the first backfill's: Snowpipe loads a file name once, so a re-read
+ * arrives as new files and duplicates for dedupe. Where data is sparse a window stays wide (one query for a month); where a
  * window holds more than the API's cap its run splits it (the checkpoint's cap rule).
  */
 import type { QueryWindow, UnixSeconds } from '../conveyour/types.js';
@@ -30,11 +31,21 @@ export interface BackfillPlan extends BackfillRef {
   /** All workers hold back until then: the API asked us to slow down. */
   throttledUntilMs: number;
   createdAtMs: number;
-  /** Last time a window completed or the plan was re-dispatched: the tick's stall detector. */
+  /** Last time a window completed or was handed out. */
   lastProgressMs: number;
+  /**
+   * When each window handed out and not done was last sent (index -> ms): with its checkpoint lane's
+   * progress, what the tick's stall detector reads, window by window. Absent on older plans.
+   */
+  sentAtMs?: Record<string, number>;
   status: 'running' | 'done';
   /** Optimistic lock: every save writes version + 1 on version. */
   version: number;
+  /**
+   * Fresh for every write: a retried write whose first attempt landed finds its own token and
+   * version stored, and is done rather than refused (its answer was lost, not its effect).
+   */
+  writeToken?: string;
 }
 
 const HOUR = 3600;
@@ -102,16 +113,32 @@ export function dispatch(plan: BackfillPlan, nowMs: number): { plan: BackfillPla
   const slots = Math.max(0, plan.concurrency - inFlightCount(plan));
   const end = Math.min(plan.windows.length, plan.dispatched + slots);
   const send = range(plan.dispatched, end);
-  return { plan: send.length ? { ...plan, dispatched: end } : plan, send };
+  return { plan: send.length ? resent({ ...plan, dispatched: end }, send, nowMs) : plan, send };
+}
+
+/** Windows sent (again) now: each one's stall clock starts over. */
+export function resent(plan: BackfillPlan, indexes: readonly number[], nowMs: number): BackfillPlan {
+  if (indexes.length === 0) return plan;
+  const sentAtMs = { ...plan.sentAtMs };
+  for (const index of indexes) sentAtMs[String(index)] = nowMs;
+  return { ...plan, sentAtMs, lastProgressMs: nowMs };
+}
+
+/** When `index` was last sent; a plan from before per-window times falls back to the plan's own progress. */
+export function lastSentMs(plan: BackfillPlan, index: number): number {
+  return plan.sentAtMs?.[String(index)] ?? plan.lastProgressMs;
 }
 
 /** A window is done: record it, grow the concurrency back by one, finish the plan when all are. */
 export function complete(plan: BackfillPlan, index: number, nowMs: number): BackfillPlan {
   const completed = plan.completed.includes(index) ? plan.completed : [...plan.completed, index].sort((a, b) => a - b);
   const done = completed.length === plan.windows.length;
+  // Only windows in flight keep a send time: the item stays small however long the plan.
+  const { [String(index)]: _done, ...sentAtMs } = plan.sentAtMs ?? {};
   return {
     ...plan,
     completed,
+    sentAtMs,
     concurrency: Math.min(plan.maxConcurrency, plan.concurrency + 1),
     lastProgressMs: nowMs,
     status: done ? 'done' : plan.status,

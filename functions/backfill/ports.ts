@@ -7,7 +7,9 @@ export interface BackfillStore {
   load(ref: BackfillRef): Promise<BackfillPlan | undefined>;
   /**
    * Writes `next` iff the stored version is `next.version - 1`; throws PlanConflictError
-   * otherwise (another worker moved it: reload and retry). A plan saved as done stops being active.
+   * otherwise (another worker moved it: reload and retry). A retried write whose first attempt
+   * landed (the stored plan holds `next.version` and `next.writeToken`) is done, not refused.
+   * A plan saved as done stops being active.
    */
   save(next: BackfillPlan): Promise<void>;
   /** The plans still running: what the tick looks after. One read, whatever the table holds. */

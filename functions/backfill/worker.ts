@@ -5,7 +5,8 @@
 import { MalformedMessageError } from '../pipeline/errors.js';
 import { continueLater, safeRun, type InvocationResult, type PipelineDeps, type SourceRuntime } from '../pipeline/orchestrate.js';
 import type { CheckpointStore, ContinuationMessage } from '../pipeline/ports.js';
-import { complete, dispatch, inFlightWindows, newPlan, throttle, windowLane, type BackfillPlan, type BackfillRef } from './plan.js';
+import { randomUUID } from 'node:crypto';
+import { complete, dispatch, inFlightWindows, lastSentMs, newPlan, resent, throttle, windowLane, type BackfillPlan, type BackfillRef } from './plan.js';
 import { PlanConflictError, type BackfillStore } from './ports.js';
 
 export interface BackfillDeps extends PipelineDeps {
@@ -27,8 +28,9 @@ export async function runBackfillWindow(message: ContinuationMessage, sources: r
   if (window >= plan.windows.length) throw new MalformedMessageError(`backfill ${id} has ${plan.windows.length} windows, not ${window + 1}`);
   const nowMs = deps.clock.nowMs();
   if (nowMs < plan.throttledUntilMs) {
-    await deps.queue.send(message, { delaySeconds: (plan.throttledUntilMs - nowMs) / 1000 });
-    return { runs: [], continuations: 1, failures: [] };
+    // The re-send is one more Lambda -> SQS -> Lambda hop: under lasting 429s it would otherwise pass Lambda's stop.
+    const sent = await sendWindows([window], plan, message.hop + 1, deps, { delaySeconds: (plan.throttledUntilMs - nowMs) / 1000 });
+    return { runs: [], continuations: sent, failures: [] };
   }
   const run = await safeRun(source, message.collection, 'tick', { ...deps, lane: windowLane(id, window), bounds: plan.windows[window]! });
   let continuations = 0;
@@ -53,6 +55,8 @@ type DispatchDeps = Pick<BackfillDeps, 'plans' | 'queue' | 'clock' | 'log'> & { 
  * The tick's care of running backfills, on a new chain (hop 1): hand out what the limit allows,
  * and re-send each window handed out that nobody is working on (no live lease) and that has not
  * moved for `stallMs`: its message was lost, its worker died, or its chain hit the hop cap.
+ * Window by window: its own checkpoint lane's progress and its own send time, so a stranded
+ * window is found while the plan's other windows keep finishing.
  */
 export async function driveBackfills(deps: DispatchDeps & { stallMs: number; store: CheckpointStore }): Promise<number> {
   let sent = 0;
@@ -64,17 +68,24 @@ export async function driveBackfills(deps: DispatchDeps & { stallMs: number; sto
     for (const index of inFlightWindows(plan)) {
       const cp = await deps.store.load({ source: plan.source, collection: plan.collection, lane: windowLane(plan.id, index) });
       const working = cp?.lease !== undefined && cp.lease.expiresAtMs > nowMs;
-      const lastMoved = Math.max(cp?.counters.lastSuccessAtMs ?? 0, cp?.inFlight?.startedAtMs ?? 0, plan.lastProgressMs);
+      const lastMoved = Math.max(cp?.counters.lastSuccessAtMs ?? 0, cp?.inFlight?.startedAtMs ?? 0, lastSentMs(plan, index));
       if (!working && nowMs - lastMoved >= deps.stallMs) resend.push(index);
     }
-    // A re-send counts as progress, so the next ticks give it time instead of piling up messages.
-    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, true, (current) => (resend.length ? { ...current, lastProgressMs: nowMs } : current));
+    // A re-send restarts that window's stall clock, so the next ticks give it time instead of piling up messages.
+    const updated = await updatePlan(deps.plans, ref, deps.clock.nowMs, true, (current) => resent(current, resend, nowMs));
     sent += await sendWindows([...resend, ...updated.send], updated.plan, 1, deps);
   }
   return sent;
 }
 
-/** Applies `change` to the stored plan and hands out windows, retrying when another worker got there first. */
+/** A write whose outcome is unknown (timeout, lost connection) is sent again as it was, this many times in all. */
+const SAME_WRITE_ATTEMPTS = 3;
+
+/**
+ * Applies `change` to the stored plan and hands out windows, retrying when another worker got there
+ * first. A write whose answer was lost is sent again unchanged, with its write token: the store
+ * recognises it if it landed, so the windows it handed out are still sent, never stranded.
+ */
 async function updatePlan(
   plans: BackfillStore,
   ref: BackfillRef,
@@ -88,9 +99,9 @@ async function updatePlan(
     const changed = change(current);
     const { plan, send } = handOut ? dispatch(changed, nowMs()) : { plan: changed, send: [] };
     if (plan === current) return { plan, send };
+    const next = { ...plan, version: current.version + 1, writeToken: randomUUID() };
     try {
-      const next = { ...plan, version: current.version + 1 };
-      await plans.save(next);
+      await saveOnce(plans, next);
       return { plan: next, send };
     } catch (error) {
       if (!(error instanceof PlanConflictError) || attempt >= 8) throw error;
@@ -98,7 +109,23 @@ async function updatePlan(
   }
 }
 
-async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, deps: Omit<DispatchDeps, 'plans' | 'clock'>): Promise<number> {
+async function saveOnce(plans: BackfillStore, next: BackfillPlan): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await plans.save(next);
+    } catch (error) {
+      if (error instanceof PlanConflictError || attempt >= SAME_WRITE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function sendWindows(
+  windows: number[],
+  plan: BackfillPlan,
+  hop: number,
+  deps: Omit<DispatchDeps, 'plans' | 'clock'>,
+  options: { delaySeconds?: number } = {},
+): Promise<number> {
   let sent = 0;
   for (const window of windows) {
     const message = { source: plan.source, collection: plan.collection, runId: plan.id, hop, backfill: { id: plan.id, window } };
@@ -106,7 +133,7 @@ async function sendWindows(windows: number[], plan: BackfillPlan, hop: number, d
       deps.log.info('backfill window left to the next tick: hop cap reached', { ...message });
       continue;
     }
-    await deps.queue.send(message);
+    await deps.queue.send(message, options);
     sent += 1;
   }
   return sent;
@@ -121,7 +148,9 @@ export async function startBackfill(
   deps: DispatchDeps,
 ): Promise<BackfillPlan> {
   const nowMs = deps.clock.nowMs();
-  const { plan, send } = dispatch(newPlan(spec, spec, spec.concurrency, nowMs), nowMs);
+  const dispatched = dispatch(newPlan(spec, spec, spec.concurrency, nowMs), nowMs);
+  const { send } = dispatched;
+  const plan = { ...dispatched.plan, writeToken: randomUUID() };
   await deps.plans.create(plan);
   await sendWindows(send, plan, 1, deps);
   return plan;

@@ -49,12 +49,13 @@ export interface InFlight {
   query: QueryProgress | undefined;
   transcripts: TranscriptProgress | undefined;
   /**
-   * Part of every landing key. Bumped whenever a window is read again with a new query (next
-   * window, cap split, expired cursor, or a query reopened after a crash), so a key is only ever
-   * rewritten with the pages it first held: Snowpipe loads a file name once.
+   * Part of every landing key, with `runId`. Bumped whenever a read may open a query again (next
+   * window, cap split, expired cursor, a query reopened after a crash, and every resumed
+   * lesson_transcripts read, whose per-contact queries are always new), so a key is only ever
+   * written again with the pages it first held: Snowpipe loads a file name once.
    */
   generation: number;
-  /** A query may have been opened, and files landed, under this generation without a cursor saved. */
+  /** A read has been claimed under this generation: files may have landed under it. */
   queryOpened: boolean;
   startedAtMs: number;
   cursorRestarts: number;
@@ -296,21 +297,26 @@ export function afterCursorExpired(cp: Checkpoint): Checkpoint {
 }
 
 /**
- * For the write that precedes reading the window: when that read opens a new query (nothing to
- * resume by cursor) and an earlier attempt may have landed files under this generation, the
- * generation moves on, so the new query's pages never overwrite the old query's files.
+ * For the write that precedes reading the window (every claim, and every new window or restart
+ * within a run): when that read opens any new query and an earlier read may have landed files
+ * under this generation, the generation moves on, so a new query's records never overwrite the
+ * files of another. Only a read that resumes every query by its saved cursor keeps the generation:
+ * fetching the same cursors again returns the same pages, so it lands the same keys with the same records.
  */
 export function prepareToRead(cp: Checkpoint): Checkpoint {
   const inFlight = cp.inFlight;
   if (!inFlight) return cp;
   const transcripts = inFlight.transcripts;
   // lesson_transcripts inside its first contacts page has no cursor: it reopens the contacts query.
-  const opensQuery = transcripts ? transcripts.next !== undefined && transcripts.next.contactsPage === undefined : inFlight.query === undefined;
-  if (!opensQuery) return cp;
+  const opensWindowQuery = transcripts ? transcripts.next !== undefined && transcripts.next.contactsPage === undefined : inFlight.query === undefined;
+  // lesson_transcripts fetches every contact's transcripts with a new query, resumed or not.
+  const opensAnyQuery = transcripts ? transcripts.next !== undefined : opensWindowQuery;
+  if (!opensAnyQuery) return cp;
   return {
     ...cp,
     inFlight: { ...inFlight, generation: inFlight.queryOpened ? inFlight.generation + 1 : inFlight.generation, queryOpened: true },
-    counters: { ...cp.counters, queries: (cp.counters.queries ?? 0) + 1 },
+    // The coverage ledger counts the window's own queries, not the per-contact ones.
+    ...(opensWindowQuery ? { counters: { ...cp.counters, queries: (cp.counters.queries ?? 0) + 1 } } : {}),
   };
 }
 

@@ -5,9 +5,11 @@
  *   {prefix}collection={collection}/dt={YYYY-MM-DD}/{name}.ndjson.gz
  *
  * `dt` is the UTC date of the record's `updated_at` (else `created_at`), so a backfill of
- * 2021 lands in 2021's partitions. `name` is a pure function of (source, window, generation,
- * position range): a retried write lands on the same key with the same records, and so does a
- * re-run of the same window; a window read again with a new query gets a new generation.
+ * 2021 lands in 2021's partitions. `name` is a pure function of the read that produced the file
+ * (source, run, window, generation, position range): a retried write of the same pages lands on
+ * the same key with the same records, and no other read ever does. The run id is new for every run
+ * (so a re-run, a fresh backfill lane or a later run of the same window never meets an older
+ * file), and within a run the generation moves whenever a query may be opened again.
  */
 import { gzipSync, constants } from 'node:zlib';
 import type { ConveYourRecord, QueryWindow } from '../conveyour/types.js';
@@ -33,6 +35,8 @@ export interface FileIdentity {
   source: string;
   collection: string;
   window: QueryWindow;
+  /** The run's id (the checkpoint's `inFlight.runId`): unique per run, so no two runs share a key. */
+  run: string;
   generation: number;
   /** Where in the query the file's records came from, e.g. `p000012-000015`. */
   range: string;
@@ -42,7 +46,7 @@ export interface FileIdentity {
  * Extracts the source from a landing key's file name: for Athena (`regexp_extract`) and
  * Snowflake (`REGEXP_SUBSTR`), which both read this one definition.
  */
-export const SOURCE_FROM_KEY_PATTERN = '([^/]+)_[0-9]+-[0-9]+_g[0-9]+_[^/_]+[.]ndjson[.]gz$';
+export const SOURCE_FROM_KEY_PATTERN = '([^/]+)_[0-9]+-[0-9]+_r[A-Za-z0-9-]+_g[0-9]+_[^/_]+[.]ndjson[.]gz$';
 
 /** Normalises a prefix to '' or 'path/'. */
 export function normalisePrefix(prefix: string): string {
@@ -68,7 +72,13 @@ export function pageRange(firstSequence: number, lastSequence: number): string {
 }
 
 export function objectName(id: Omit<FileIdentity, 'prefix' | 'collection'>): string {
-  return `${safe(id.source)}_${id.window.start}-${id.window.end}_g${id.generation}_${id.range}`;
+  return `${safe(id.source)}_${id.window.start}-${id.window.end}_r${runToken(id.run)}_g${id.generation}_${id.range}`;
+}
+
+/** Run ids are UUIDs; anything else is kept to letters, digits and '-' so the name's `_` fields stay apart. */
+function runToken(run: string): string {
+  if (run === '') throw new RangeError('a landing file needs the id of the run that read it, got an empty run id');
+  return run.replace(/[^A-Za-z0-9-]/g, '-');
 }
 
 export function landingKey(id: FileIdentity, dt: string): string {
@@ -99,6 +109,7 @@ export function encodeLandingObjects(id: FileIdentity, records: readonly ConveYo
         collection: id.collection,
         'window-start': String(id.window.start),
         'window-end': String(id.window.end),
+        run: id.run,
         generation: String(id.generation),
         range: id.range,
         records: String(lines.length),

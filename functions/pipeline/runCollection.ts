@@ -5,7 +5,8 @@
  * Order of effects, the whole of the safety argument:
  *   fetch page(s) -> PUT objects -> conditional checkpoint write
  * A crash between any two leaves the checkpoint behind the data, never ahead: the next run
- * re-reads from the checkpoint and rewrites the same keys.
+ * re-reads from the checkpoint, by the same cursor onto the same keys, or under a new
+ * generation when it must open a query again (checkpoint.ts `prepareToRead`).
  */
 import { TRANSCRIPTS } from '../conveyour/collections.js';
 import { StalledCursorError } from '../conveyour/errors.js';

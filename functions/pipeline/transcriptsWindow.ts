@@ -78,6 +78,7 @@ async function flush(
             source: cp.source,
             collection: cp.collection,
             window: inFlight.window,
+            run: inFlight.runId,
             generation: inFlight.generation,
             range: `c${first.contactsPage.sequence}i${first.indexInPage}-c${last.contactsPage.sequence}i${last.indexInPage}`,
           },

@@ -16,7 +16,7 @@ import { latestVersionQuery, SOURCE_FROM_PATH_REGEX } from '../../infra/cdk/cons
 let dir: string;
 
 function land(source: string, window: { start: number; end: number }, range: string, records: ConveYourRecord[]): void {
-  const identity = { prefix: 'conveyour/', source, collection: 'events', window, generation: 0, range, queryId: `q-${source}-${window.start}` };
+  const identity = { prefix: 'conveyour/', source, collection: 'events', window, run: `run-${source}`, generation: 0, range, queryId: `q-${source}-${window.start}` };
   for (const object of encodeLandingObjects(identity, records)) {
     const path = join(dir, object.key);
     mkdirSync(dirname(path), { recursive: true });
@@ -67,7 +67,7 @@ describe('the latest-version query', () => {
 describe('the source-from-path regex', () => {
   it('reads the source name back from keys the pipeline writes, for page and transcript ranges', () => {
     const key = (source: string, range: string) =>
-      landingKey({ prefix: 'p/', source, collection: 'events', window: { start: 1, end: 2 }, generation: 3, range }, '2024-01-01');
+      landingKey({ prefix: 'p/', source, collection: 'events', window: { start: 1, end: 2 }, run: '0b5e8a52-1d3c-4f6a-8e9b-7c2d1f0a3e64', generation: 3, range }, '2024-01-01');
     const pattern = new RegExp(SOURCE_FROM_PATH_REGEX);
     expect(pattern.exec(`s3://bucket/${key('acme_eu-1', 'p000001-000002')}`)?.[1]).toBe('acme_eu-1');
     expect(pattern.exec(`s3://bucket/${key('beta', 'c12i3-c14i7')}`)?.[1]).toBe('beta');

@@ -80,7 +80,7 @@ describe('the Snowflake worksheet', () => {
 describe("the pipe's file-name patterns", () => {
   // METADATA$FILENAME is the key below the stage URL (the landing prefix).
   const relative = (source: string, range: string) =>
-    landingKey({ prefix: '', source, collection: 'lesson_transcripts', window: { start: 1, end: 2 }, generation: 0, range }, '2024-02-29');
+    landingKey({ prefix: '', source, collection: 'lesson_transcripts', window: { start: 1, end: 2 }, run: '0b5e8a52-1d3c-4f6a-8e9b-7c2d1f0a3e64', generation: 0, range }, '2024-02-29');
 
   it('extract collection, dt and source from a landing key', () => {
     const name = relative('acme_eu-1', 'c1i0-c2i3');

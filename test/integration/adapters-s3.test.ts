@@ -21,6 +21,7 @@ const identity: FileIdentity = {
   source: 'acme',
   collection: 'contacts',
   window: { start: 1_699_990_000, end: 1_700_000_000 },
+  run: 'run-1',
   generation: 0,
   range: 'p000000-000001',
 };

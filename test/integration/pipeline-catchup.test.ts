@@ -55,7 +55,7 @@ describe('pipeline catch-up against the emulators', () => {
 
     const landed = await harness.landed();
     for (const object of landed) {
-      const [, collection, dt] = /^raw\/collection=([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\/sim_\d+-\d+_g\d+_[a-z0-9-]+\.ndjson\.gz$/.exec(object.key) ?? [];
+      const [, collection, dt] = /^raw\/collection=([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\/sim_\d+-\d+_r[A-Za-z0-9-]+_g\d+_[a-z0-9-]+\.ndjson\.gz$/.exec(object.key) ?? [];
       expect(collection, object.key).toBeDefined();
       expect(object.records.length).toBeGreaterThan(0);
       expect(object.metadata).toMatchObject({ source: SOURCE, collection, records: String(object.records.length) });

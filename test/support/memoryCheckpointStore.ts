@@ -50,6 +50,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 }
 
+/** One item per lane, as in DynamoDB: a backfill window never shares the tail's item. */
 function keyOf(key: CheckpointKey): string {
-  return `${key.source}#${key.collection}`;
+  return key.lane === undefined ? `${key.source}#${key.collection}` : `${key.source}#${key.collection}#${key.lane}`;
 }

@@ -36,7 +36,7 @@ export function fixture(options: {
 }) {
   const time = new FakeTime(options.nowMs ?? 1_700_000_000_000);
   const store = new MemoryCheckpointStore();
-  const sink = new MemorySink();
+  const sink = new MemorySink({ writeOnce: true });
   const source = new ScriptedPageSource(options.records, { pageSize: 10, ...options.source });
   let runs = 0;
   const deps = (owner = 'invocation-1', remainingMs = options.remainingMs ?? (() => 600_000)): RunDeps => ({

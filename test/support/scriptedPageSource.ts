@@ -23,7 +23,7 @@ export class ScriptedPageSource implements PageSource {
 
   async *pages(query: QuerySpec, options: { resume?: CursorPosition } = {}): AsyncIterable<Page> {
     const matched = this.records(query.collection)
-      .filter((record) => inWindow(record, query))
+      .filter((record) => inWindow(record, query) && (query.conId === undefined || record.con_id === query.conId))
       .slice(0, this.options.cap ?? Number.MAX_SAFE_INTEGER);
     const queryId = options.resume?.queryId ?? `q${++this.queries}`;
     let sequence = options.resume?.sequence ?? 0;

@@ -23,7 +23,7 @@ describe('backfill plan', () => {
     windows.slice(1).forEach((window, i) => expect(window.start).toBe(windows[i]!.end));
   });
 
-  it('plans the same windows for the same range, so a re-run lands on the same keys', () => {
+  it('plans the same windows for the same range', () => {
     expect(planWindows(d('2019-01-01T00:00:00Z'), d('2026-01-01T00:00:00Z'))).toEqual(planWindows(d('2019-01-01T00:00:00Z'), d('2026-01-01T00:00:00Z')));
   });
 
@@ -120,5 +120,54 @@ describe('backfill workers', () => {
 
     expect(sent[1]).toMatchObject({ message: { backfill: { window: 0 } }, delaySeconds: 30 });
     expect((await plans.load(plan))!.completed).toEqual([]);
+  });
+
+  it('counts a throttle re-send as a hop, and at the cap leaves the window to the tick', async () => {
+    const { plans, sent, deps, sources, f } = setup();
+    const plan = await startBackfill({ source: 'acme', collection: 'events', id: 'b5', from: d('2026-06-01T00:00:00Z'), to: d('2026-06-09T00:00:00Z'), concurrency: 1 }, deps());
+    const stored = (await plans.load(plan))!;
+    await plans.save({ ...throttle(stored, NOW_MS, 30_000), version: stored.version + 1 });
+
+    await runBackfillWindow({ ...sent[0]!.message, hop: 2 }, sources, deps());
+    expect(sent[1]).toMatchObject({ message: { hop: 3, backfill: { window: 0 } }, delaySeconds: 30 });
+    // Under lasting 429s the chain would pass Lambda's hop stop: at the cap (3 here) it ends.
+    const result = await runBackfillWindow(sent[1]!.message, sources, deps());
+    expect(result.continuations).toBe(0);
+    expect(sent).toHaveLength(2);
+    // The tick's upkeep starts a new chain once the window has been quiet for the stall time.
+    f.time.advance(121_000);
+    await driveBackfills({ ...deps(), store: f.store });
+    expect(sent[2]!.message).toMatchObject({ hop: 1, backfill: { window: 0 } });
+  });
+
+  it('hands out the next window even when the answer to its plan save was lost', async () => {
+    const { plans, sent, deps, sources } = setup();
+    const plan = await startBackfill({ source: 'acme', collection: 'events', id: 'b6', from: d('2026-06-01T00:00:00Z'), to: d('2026-06-09T00:00:00Z'), concurrency: 1 }, deps());
+    // The save that records window 0 and hands out window 1 lands, but its answer never arrives.
+    plans.loseAnswer = (next) => next.completed.includes(0);
+
+    await runBackfillWindow(sent[0]!.message, sources, deps());
+
+    const stored = (await plans.load(plan))!;
+    expect(stored).toMatchObject({ completed: [0], dispatched: 2 });
+    expect(sent.map((s) => s.message.backfill?.window)).toEqual([0, 1]);
+  });
+
+  it("re-sends a stranded window while the plan's other windows keep making progress", async () => {
+    const { plans, sent, deps, sources, f } = setup();
+    const plan = await startBackfill({ source: 'acme', collection: 'events', id: 'b7', from: d('2026-06-01T00:00:00Z'), to: d('2026-06-09T00:00:00Z'), concurrency: 2 }, deps());
+    expect(sent.map((s) => s.message.backfill?.window)).toEqual([0, 1]);
+    // Window 1's message is lost; windows 0 and then 2 finish, one every 100 s.
+    f.time.advance(100_000);
+    await runBackfillWindow(sent[0]!.message, sources, deps());
+    expect(sent.at(-1)!.message.backfill?.window).toBe(2);
+    f.time.advance(100_000);
+    await runBackfillWindow(sent.at(-1)!.message, sources, deps());
+    sent.length = 0;
+
+    await driveBackfills({ ...deps(), store: f.store });
+
+    expect(sent.map((s) => s.message.backfill?.window)).toEqual([1]);
+    expect((await plans.load(plan))!.completed).toEqual([0, 2]);
   });
 });

@@ -125,7 +125,24 @@ describe('checkpoint transitions', () => {
     const opened = prepareToRead(running());
     const inFirstPage = { ...opened, inFlight: { ...opened.inFlight!, transcripts: { contactsQueryId: 'q1', next: { contactsPage: undefined, indexInPage: 4 }, contacts: 4, records: 9 } } };
     expect(prepareToRead(inFirstPage).inFlight?.generation).toBe(1);
-    const inLaterPage = { ...inFirstPage, inFlight: { ...inFirstPage.inFlight, transcripts: { ...inFirstPage.inFlight.transcripts, next: { contactsPage: { queryId: 'q1', cursor: 'c', sequence: 1 }, indexInPage: 0 } } } };
-    expect(prepareToRead(inLaterPage)).toBe(inLaterPage);
+    expect(prepareToRead(inFirstPage).counters.queries).toBe(2);
+  });
+
+  it('moves the generation for lesson_transcripts resumed by cursor: each contact is fetched with a new query', () => {
+    const opened = prepareToRead(running());
+    const inLaterPage = {
+      ...opened,
+      inFlight: { ...opened.inFlight!, transcripts: { contactsQueryId: 'q1', next: { contactsPage: { queryId: 'q1', cursor: 'c', sequence: 1 }, indexInPage: 0 }, contacts: 4, records: 9 } },
+    };
+    const resumed = prepareToRead(inLaterPage);
+    expect(resumed.inFlight).toMatchObject({ generation: 1, queryOpened: true });
+    // The contacts query itself is resumed, not reopened: the coverage ledger counts it once.
+    expect(resumed.counters.queries).toBe(1);
+  });
+
+  it('keeps a lesson_transcripts window read to its end as it is: nothing is read again', () => {
+    const opened = prepareToRead(running());
+    const exhausted = { ...opened, inFlight: { ...opened.inFlight!, transcripts: { contactsQueryId: 'q1', next: undefined, contacts: 4, records: 9 } } };
+    expect(prepareToRead(exhausted)).toBe(exhausted);
   });
 });

@@ -7,6 +7,7 @@ const identity: FileIdentity = {
   source: 'acme',
   collection: 'events',
   window: { start: 1700000000, end: 1700000060 },
+  run: '6f1c2a9e-3b7d-4e21-9c55-0d8e7f3a1b42',
   generation: 0,
   range: pageRange(3, 5),
 };
@@ -14,12 +15,13 @@ const identity: FileIdentity = {
 describe('landing zone', () => {
   it('builds Hive-style keys under the prefix', () => {
     const key = landingKey(identity, '2023-11-14');
-    expect(key).toBe('raw/conveyour/collection=events/dt=2023-11-14/acme_1700000000-1700000060_g0_p000003-000005.ndjson.gz');
+    expect(key).toBe('raw/conveyour/collection=events/dt=2023-11-14/acme_1700000000-1700000060_r6f1c2a9e-3b7d-4e21-9c55-0d8e7f3a1b42_g0_p000003-000005.ndjson.gz');
     expect(new RegExp(SOURCE_FROM_KEY_PATTERN).exec(key)?.[1]).toBe('acme');
   });
 
-  it('names files deterministically: same identity, same key; another generation or range, another key', () => {
+  it('names files deterministically: same identity, same key; another run, generation or range, another key', () => {
     expect(landingKey(identity, '2023-11-14')).toBe(landingKey({ ...identity }, '2023-11-14'));
+    expect(landingKey({ ...identity, run: 'run-2' }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
     expect(landingKey({ ...identity, generation: 1 }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
     expect(landingKey({ ...identity, range: pageRange(3, 6) }, '2023-11-14')).not.toBe(landingKey(identity, '2023-11-14'));
   });
