@@ -22,6 +22,8 @@ export type { RetryPolicy } from './retry.js';
 /** One attempt's outcome, for --debug and logs; never contains credentials. */
 export interface RequestEvent {
   type: 'response' | 'retry' | 'failure';
+  /** The report path asked: /api/reports/collectionStream or /api/reports/contactsLessonTranscripts. */
+  path: string;
   /** The query-string params sent (collection, start_time, end_time, con_id, query_id, cursor, data). */
   params: Record<string, string>;
   /** 1-based. */
@@ -57,7 +59,6 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-const STREAM_PATH = '/api/reports/collectionStream';
 const USER_AGENT = 'conveyour-collection-stream-serverless/0.1';
 const MAX_EVENT_ERROR = 240;
 /** A page is a few MB of JSON at most; anything that inflates past this is not a page. */
@@ -102,7 +103,7 @@ export class ConveYourClient implements PageSource {
         });
   }
 
-  /** Pages of one query; first page by collection+window(+con_id), later pages by query_id+cursor only. */
+  /** Pages of one query on its report path (reportPath); first page by collection+window(+con_id), later pages by query_id+cursor only. */
   pages(query: QuerySpec, options: { resume?: CursorPosition; signal?: AbortSignal } = {}): AsyncIterable<Page> {
     if (this.closed) throw new Error('ConveYourClient is closed: create a new client to fetch more pages');
     // Built now so a bad query fails at the call, not at the first iteration.
@@ -119,13 +120,14 @@ export class ConveYourClient implements PageSource {
 
   private async *run(paginator: CursorPaginator, signal: AbortSignal | undefined): AsyncGenerator<Page> {
     while (!paginator.done) {
-      const { params } = paginator.request();
-      const fetched = await this.fetchWithRetries(params, signal);
+      const { path, params } = paginator.request();
+      const fetched = await this.fetchWithRetries(path, params, signal);
       yield paginator.advance(fetched.body, fetched);
     }
   }
 
   private async fetchWithRetries(
+    path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; byteLength: number; fetchMs: number }> {
@@ -134,15 +136,15 @@ export class ConveYourClient implements PageSource {
       signal?.throwIfAborted();
       const attemptStarted = this.now();
       try {
-        const fetched = await this.attempt(params, signal);
-        this.emit({ type: 'response', params: { ...params }, attempt, status: fetched.status, durationMs: fetched.fetchMs });
+        const fetched = await this.attempt(path, params, signal);
+        this.emit({ type: 'response', path, params: { ...params }, attempt, status: fetched.status, durationMs: fetched.fetchMs });
         return fetched;
       } catch (thrown) {
         // The caller's cancellation is not a ConveYour failure: pass its reason through untouched.
         if (signal?.aborted) throw signal.reason;
         const error = thrown as ConveYourError;
         const durationMs = this.now() - attemptStarted;
-        const base = { params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
+        const base = { path, params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
         if (!error.retriable) {
           this.emit({ type: 'failure', ...base });
           throw error;
@@ -167,6 +169,7 @@ export class ConveYourClient implements PageSource {
 
   /** One request; resolves only with a fully read, validated page body; throws a ConveYourError otherwise. */
   private async attempt(
+    path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
@@ -179,7 +182,7 @@ export class ConveYourClient implements PageSource {
     const forwardAbort = () => deadline.abort();
     signal?.addEventListener('abort', forwardAbort, { once: true });
     try {
-      const response = await this.transport.get(`${STREAM_PATH}?${new URLSearchParams(params).toString()}`, this.headers, deadline.signal);
+      const response = await this.transport.get(`${path}?${new URLSearchParams(params).toString()}`, this.headers, deadline.signal);
       const bytes = await decodedBody(response);
       const body = classifyResponse({ status: response.status, headers: response.headers, body: bytes.toString('utf8') }, { nowMs: this.now(), secrets: this.secrets });
       return { body, status: response.status, byteLength: bytes.length, fetchMs: this.now() - started };
