@@ -1,9 +1,19 @@
 /**
- * The ConveYour HTTP client: pages one collection query over keep-alive connections, with a
- * deadline per attempt (headers and whole body), gzip responses where the server offers them,
- * retries with full-jitter backoff inside a time budget, typed errors and an event per
- * attempt. Credentials travel only in the two request headers; nothing the client emits or
- * throws contains them.
+ * The ConveYour HTTP client: pages one collection query over a keep-alive undici Pool, with a
+ * deadline per attempt (headers and whole body), gzip responses where the server offers them
+ * (gunzipped with node:zlib; transport.ts says why not undici's interceptor), retries with
+ * full-jitter backoff inside a time budget, typed errors and an event per attempt. Credentials travel only in the two request headers;
+ * nothing the client emits or throws contains them.
+ *
+ * Why the retry loop is ours and not undici's RetryHandler/RetryAgent (undici 7): that handler
+ * judges a response by status code and error code only, while a ConveYour page can fail at
+ * 200 (not JSON, no data.data, a body cut short) and must be retried then too; it has no
+ * total time budget, and it treats Retry-After as the wait (capped by its maxTimeout) where
+ * ours takes it as a floor and gives up at once when the floor does not fit in the budget;
+ * it emits nothing per attempt (our RequestEvent feeds --debug and the logs); its waits are
+ * its own timers, which a caller's AbortSignal does not cut short; and what it throws are
+ * undici's errors, not our typed ones. Its resume-by-Range for a body cut mid-stream does not
+ * apply either: a page is only used whole, and the API sends no ETag.
  */
 import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -13,7 +23,7 @@ import { CursorPaginator } from './paginator.js';
 import { sanitizedCause, secretsOf } from './redact.js';
 import { type PageBody, classifyResponse } from './response.js';
 import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
-import { dispatcherTransport, nodeHttpTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
+import { dispatcherTransport, poolTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
 import type { CursorPosition, Credentials, Page, PageSource, QuerySpec } from './types.js';
 
 export { clientOptionsFromEnv } from './endpoint.js';
@@ -50,7 +60,7 @@ export interface ClientOptions {
   keepAliveTimeoutMs?: number;
   /** Called for every attempt outcome; a throwing listener is ignored, it must not fail a fetch. */
   onEvent?: (event: RequestEvent) => void;
-  /** An undici Dispatcher instead of node:http, e.g. a MockAgent in unit tests; the caller then owns (and closes) it. */
+  /** An undici Dispatcher instead of the client's own Pool, e.g. a MockAgent in unit tests or a Pool trusting a test CA; the caller then owns (and closes) it. */
   dispatcher?: Dispatcher;
   /** Jitter source in [0, 1), injectable for tests. */
   random?: () => number;
@@ -97,9 +107,10 @@ export class ConveYourClient implements PageSource {
     this.sleep = options.sleep ?? abortableSleep;
     this.transport = options.dispatcher
       ? dispatcherTransport(this.origin, options.dispatcher, this.timeoutMs)
-      : nodeHttpTransport(this.origin, {
+      : poolTransport(this.origin, {
           connections: positive(options.connections ?? 32, 'connections'),
           keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs ?? 30_000, 'keepAliveTimeoutMs'),
+          timeoutMs: this.timeoutMs,
         });
   }
 
@@ -174,9 +185,8 @@ export class ConveYourClient implements PageSource {
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
     const started = this.now();
-    // One controller per attempt covers the headers AND the whole body: node:http has no
-    // deadline of its own, and socket timeouts only bound the gaps between bytes, so a slow
-    // drip could run forever.
+    // One controller per attempt covers the headers AND the whole body: undici's headersTimeout
+    // and bodyTimeout only bound the gaps between bytes, so a slow drip could run forever.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     const forwardAbort = () => deadline.abort();
