@@ -163,7 +163,6 @@ export function renderColdStart(report: ColdStartReport, composition: Array<[str
     ms(median(m.importCpuMs)),
     ms(median(m.readyMs)),
   ]);
-  const sizeMet = report.deployed.every((m) => m.jsBytes <= 300 * 1024);
   const initMet = report.deployed.every((m) => median(m.importMs) <= 250);
   const total = composition.reduce((sum, [, bytes]) => sum + bytes, 0);
   return [
@@ -173,7 +172,7 @@ export function renderColdStart(report: ColdStartReport, composition: Array<[str
     '',
     table(['Bundle', 'index.mjs', 'index.mjs.map', 'zipped (≈)', 'Import, wall (median)', 'Import, CPU (median)', 'Ready from process start (median)'], rows),
     '',
-    `- Goal asset ≤ 300 KB: ${verdict(sizeMet)} (${report.deployed.map((m) => `${m.handler} ${kb(m.jsBytes)}`).join(', ')}).`,
+    `- Asset size (reported, no longer a goal): ${report.deployed.map((m) => `${m.handler} ${kb(m.jsBytes)}`).join(', ')}.`,
     `- Goal init ≤ 250 ms: ${verdict(initMet)} (${report.deployed.map((m) => `${m.handler} ${ms(median(m.importMs))}`).join(', ')}).`,
     '',
     `What the tick bundle is made of (minified bytes per package, ${kb(total)} in all):`,

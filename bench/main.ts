@@ -7,6 +7,7 @@
  *   npm run bench -- --out=/tmp/b.md    # write the report elsewhere
  *   npm run bench -- --save=/tmp/b.json # also keep the results, to re-render the report from them
  *   npm run bench -- --render=/tmp/b.json  # re-render the report from saved results, measuring nothing
+ *   npm run bench -- --only=coldStart --out=/tmp/cold.md  # some sections alone (BENCHMARKS.md untouched)
  *
  * Not part of `npm test`: speed and memory targets belong here, not in timed tests.
  */
@@ -19,7 +20,7 @@ import { bundleComposition, runColdStart } from './coldStart.js';
 import { costModel, runCostScenarios } from './cost/index.js';
 import { runCpu } from './cpu.js';
 import { runMemory } from './memory.js';
-import { renderReport, type BenchResults } from './report.js';
+import { renderReport, renderSections, type BenchResults, type BenchSection } from './report.js';
 import { runThroughput } from './throughput.js';
 import { runTranscripts } from './transcripts.js';
 import { startBenchAws } from './lib/benchAws.js';
@@ -56,27 +57,52 @@ const QUICK: typeof FULL = {
   backfill: { events: 480_000, days: 122, concurrencies: [1, 4], latencyMs: 100, runs: 1 },
 };
 
-function parseArgs(argv: string[]): { quick: boolean; out: string; save?: string; render?: string } {
+const SECTIONS: readonly BenchSection[] = ['throughput', 'transcripts', 'memory', 'coldStart', 'cpu', 'backfill', 'cost'];
+
+interface Args {
+  quick: boolean;
+  out: string | undefined;
+  save?: string;
+  render?: string;
+  /** Undefined: every section, and BENCHMARKS.md. */
+  only?: Set<BenchSection>;
+}
+
+function parseArgs(argv: string[]): Args {
   let quick = false;
-  let out = join(REPO_ROOT, 'BENCHMARKS.md');
+  let out: string | undefined;
   let save: string | undefined;
   let render: string | undefined;
+  let only: Set<BenchSection> | undefined;
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
     else if (arg.startsWith('--save=')) save = arg.slice('--save='.length);
     else if (arg.startsWith('--render=')) render = arg.slice('--render='.length);
-    else throw new Error(`unknown argument '${arg}'; valid: --quick, --out=<file>, --save=<file>, --render=<file>`);
+    else if (arg.startsWith('--only=')) only = parseSections(arg.slice('--only='.length));
+    else throw new Error(`unknown argument '${arg}'; valid: --quick, --out=<file>, --save=<file>, --render=<file>, --only=<section,...>`);
   }
-  return { quick, out, save, render };
+  if (only && render) throw new Error('--only measures sections; --render re-renders a whole saved run: use one of them');
+  return { quick, out, save, render, ...(only ? { only } : {}) };
+}
+
+function parseSections(value: string): Set<BenchSection> {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !SECTIONS.includes(name as BenchSection));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only must list sections separated by commas, got '${value}'; valid: ${SECTIONS.join(', ')}`);
+  }
+  return new Set(names as BenchSection[]);
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.only) return runSections(args, args.only);
+  const out = args.out ?? join(REPO_ROOT, 'BENCHMARKS.md');
   if (args.render) {
     // The report's text from results saved by an earlier run (--save): nothing is measured again.
-    writeFileSync(args.out, renderReport(JSON.parse(readFileSync(args.render, 'utf8')) as BenchResults));
-    process.stderr.write(`bench: rendered ${args.out} from ${args.render}\n`);
+    writeFileSync(out, renderReport(JSON.parse(readFileSync(args.render, 'utf8')) as BenchResults));
+    process.stderr.write(`bench: rendered ${out} from ${args.render}\n`);
     return;
   }
   const settings = args.quick ? QUICK : FULL;
@@ -141,8 +167,96 @@ async function main(): Promise<void> {
     synth.dispose();
   }
   if (args.save) writeFileSync(args.save, JSON.stringify(results));
-  writeFileSync(args.out, renderReport(results));
-  log(`bench: wrote ${args.out} in ${(results.durationMs / 60_000).toFixed(1)} min`);
+  writeFileSync(out, renderReport(results));
+  log(`bench: wrote ${out} in ${(results.durationMs / 60_000).toFixed(1)} min`);
+}
+
+/**
+ * `--only`: the chosen sections alone, each with the settings of a full (or --quick) run,
+ * rendered as those sections of the report; BENCHMARKS.md is left alone (stdout without
+ * --out). The cost model needs the throughput and memory runs, so `cost` runs them too.
+ */
+async function runSections(args: Args, only: Set<BenchSection>): Promise<void> {
+  const settings = args.quick ? QUICK : FULL;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const machine = describeMachine();
+  const loadBefore = loadavg();
+  const runs = new Set(only);
+  if (only.has('cost')) {
+    runs.add('throughput');
+    runs.add('memory');
+  }
+  log(`bench: ${[...runs].join(', ')} (${args.quick ? 'quick' : 'full'} settings) on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}`);
+  const results: Partial<BenchResults> = {};
+  const synth = runs.has('coldStart') || runs.has('cost') ? synthesizeStack() : undefined;
+  try {
+    if (runs.has('coldStart')) {
+      log('4. cold start');
+      results.coldStart = await runColdStart(synth!, settings.coldStart, log);
+      results.composition = await bundleComposition(join(REPO_ROOT, 'functions/handlers/tick.ts'), LAZY_CREDENTIAL_PROVIDERS);
+    }
+    if (runs.has('cpu')) {
+      log('5. cpu per record');
+      results.cpu = await runCpu(settings.cpu, log);
+    }
+    if (runs.has('transcripts')) {
+      log('2. lesson_transcripts');
+      results.transcripts = await runTranscripts(settings.transcripts, log);
+    }
+    if (runs.has('throughput') || runs.has('memory') || runs.has('backfill')) {
+      const aws = await startBenchAws();
+      try {
+        if (runs.has('throughput')) {
+          log('1. end to end throughput');
+          results.throughput = await runThroughput(aws, settings.throughput, log);
+        }
+        if (runs.has('memory')) {
+          log('3. memory');
+          results.memory = await runMemory(aws.emulators, settings.memory, log);
+        }
+        if (runs.has('cost')) {
+          log('cost scenarios');
+          const costRuns = await runCostScenarios(aws.emulators, settings.cost, log);
+          const largest = results.memory!.results.filter((result) => !result.context).reduce((a, b) => (b.records > a.records ? b : a));
+          const at200 = results.throughput!.results.find((result) => result.latencyMs === 200) ?? results.throughput!.results[results.throughput!.results.length - 1]!;
+          const oursAt200 = medianRun(at200.ours, (run) => run.wallMs);
+          results.cost = costModel({
+            runs: costRuns,
+            synth: synth!,
+            landing: medianRun(largest.runs, (run) => run.wallMs),
+            latencyBoundSecondsPerRecord: oursAt200.wallMs / 1000 / oursAt200.records,
+          });
+        }
+        if (runs.has('backfill')) {
+          log('6. backfill');
+          results.backfill = await runBackfill(aws, () => aws.child.call<NodeJS.ResourceUsage>('resourceUsage'), settings.backfill, log);
+        }
+      } finally {
+        await aws.close();
+      }
+    }
+  } finally {
+    synth?.dispose();
+  }
+  const flags = [`--only=${[...only].join(',')}`, ...(args.quick ? ['--quick'] : [])].join(' ');
+  const partial = {
+    ...results,
+    machine,
+    command: `npm run bench -- ${flags}`,
+    quick: args.quick,
+    loadBefore,
+    loadAfter: loadavg(),
+    durationMs: performance.now() - started,
+  };
+  if (args.save) writeFileSync(args.save, JSON.stringify(partial));
+  const text = renderSections(partial, SECTIONS.filter((section) => runs.has(section)));
+  if (args.out) {
+    writeFileSync(args.out, text);
+    log(`bench: wrote ${args.out} in ${(partial.durationMs / 60_000).toFixed(1)} min`);
+  } else {
+    process.stdout.write(text);
+  }
 }
 
 await main();

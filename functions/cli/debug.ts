@@ -4,13 +4,14 @@
  */
 import type { RequestEvent } from '../conveyour/client.js';
 
-/** `[debug] GET collection=events start_time=… data=1 -> 200 in 35ms (attempt 1)` */
+/** `[debug] GET collectionStream collection=events start_time=… data=1 -> 200 in 35ms (attempt 1)` */
 export function formatRequestEvent(event: RequestEvent): string {
   const query = Object.entries(event.params)
     .map(([key, value]) => `${key}=${value}`)
     .join(' ');
   const status = event.status === undefined ? '' : ` ${event.status}`;
-  const head = `[debug] GET ${query} ->${status}`;
+  const report = event.path.slice(event.path.lastIndexOf('/') + 1);
+  const head = `[debug] GET ${report} ${query} ->${status}`;
   const attempt = `(attempt ${event.attempt})`;
   switch (event.type) {
     case 'response':

@@ -1,9 +1,19 @@
 /**
- * The ConveYour HTTP client: pages one collection query over keep-alive connections, with a
- * deadline per attempt (headers and whole body), gzip responses where the server offers them,
- * retries with full-jitter backoff inside a time budget, typed errors and an event per
- * attempt. Credentials travel only in the two request headers; nothing the client emits or
- * throws contains them.
+ * The ConveYour HTTP client: pages one collection query over a keep-alive undici Pool, with a
+ * deadline per attempt (headers and whole body), gzip responses where the server offers them
+ * (gunzipped with node:zlib; transport.ts says why not undici's interceptor), retries with
+ * full-jitter backoff inside a time budget, typed errors and an event per attempt. Credentials travel only in the two request headers;
+ * nothing the client emits or throws contains them.
+ *
+ * Why the retry loop is ours and not undici's RetryHandler/RetryAgent (undici 7): that handler
+ * judges a response by status code and error code only, while a ConveYour page can fail at
+ * 200 (not JSON, no data.data, a body cut short) and must be retried then too; it has no
+ * total time budget, and it treats Retry-After as the wait (capped by its maxTimeout) where
+ * ours takes it as a floor and gives up at once when the floor does not fit in the budget;
+ * it emits nothing per attempt (our RequestEvent feeds --debug and the logs); its waits are
+ * its own timers, which a caller's AbortSignal does not cut short; and what it throws are
+ * undici's errors, not our typed ones. Its resume-by-Range for a body cut mid-stream does not
+ * apply either: a page is only used whole, and the API sends no ETag.
  */
 import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -13,7 +23,7 @@ import { CursorPaginator } from './paginator.js';
 import { sanitizedCause, secretsOf } from './redact.js';
 import { type PageBody, classifyResponse } from './response.js';
 import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
-import { dispatcherTransport, nodeHttpTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
+import { dispatcherTransport, poolTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
 import type { CursorPosition, Credentials, Page, PageSource, QuerySpec } from './types.js';
 
 export { clientOptionsFromEnv } from './endpoint.js';
@@ -22,6 +32,8 @@ export type { RetryPolicy } from './retry.js';
 /** One attempt's outcome, for --debug and logs; never contains credentials. */
 export interface RequestEvent {
   type: 'response' | 'retry' | 'failure';
+  /** The report path asked: /api/reports/collectionStream or /api/reports/contactsLessonTranscripts. */
+  path: string;
   /** The query-string params sent (collection, start_time, end_time, con_id, query_id, cursor, data). */
   params: Record<string, string>;
   /** 1-based. */
@@ -48,7 +60,7 @@ export interface ClientOptions {
   keepAliveTimeoutMs?: number;
   /** Called for every attempt outcome; a throwing listener is ignored, it must not fail a fetch. */
   onEvent?: (event: RequestEvent) => void;
-  /** An undici Dispatcher instead of node:http, e.g. a MockAgent in unit tests; the caller then owns (and closes) it. */
+  /** An undici Dispatcher instead of the client's own Pool, e.g. a MockAgent in unit tests or a Pool trusting a test CA; the caller then owns (and closes) it. */
   dispatcher?: Dispatcher;
   /** Jitter source in [0, 1), injectable for tests. */
   random?: () => number;
@@ -57,7 +69,6 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-const STREAM_PATH = '/api/reports/collectionStream';
 const USER_AGENT = 'conveyour-collection-stream-serverless/0.1';
 const MAX_EVENT_ERROR = 240;
 /** A page is a few MB of JSON at most; anything that inflates past this is not a page. */
@@ -96,13 +107,14 @@ export class ConveYourClient implements PageSource {
     this.sleep = options.sleep ?? abortableSleep;
     this.transport = options.dispatcher
       ? dispatcherTransport(this.origin, options.dispatcher, this.timeoutMs)
-      : nodeHttpTransport(this.origin, {
+      : poolTransport(this.origin, {
           connections: positive(options.connections ?? 32, 'connections'),
           keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs ?? 30_000, 'keepAliveTimeoutMs'),
+          timeoutMs: this.timeoutMs,
         });
   }
 
-  /** Pages of one query; first page by collection+window(+con_id), later pages by query_id+cursor only. */
+  /** Pages of one query on its report path (reportPath); first page by collection+window(+con_id), later pages by query_id+cursor only. */
   pages(query: QuerySpec, options: { resume?: CursorPosition; signal?: AbortSignal } = {}): AsyncIterable<Page> {
     if (this.closed) throw new Error('ConveYourClient is closed: create a new client to fetch more pages');
     // Built now so a bad query fails at the call, not at the first iteration.
@@ -119,13 +131,14 @@ export class ConveYourClient implements PageSource {
 
   private async *run(paginator: CursorPaginator, signal: AbortSignal | undefined): AsyncGenerator<Page> {
     while (!paginator.done) {
-      const { params } = paginator.request();
-      const fetched = await this.fetchWithRetries(params, signal);
+      const { path, params } = paginator.request();
+      const fetched = await this.fetchWithRetries(path, params, signal);
       yield paginator.advance(fetched.body, fetched);
     }
   }
 
   private async fetchWithRetries(
+    path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; byteLength: number; fetchMs: number }> {
@@ -134,15 +147,15 @@ export class ConveYourClient implements PageSource {
       signal?.throwIfAborted();
       const attemptStarted = this.now();
       try {
-        const fetched = await this.attempt(params, signal);
-        this.emit({ type: 'response', params: { ...params }, attempt, status: fetched.status, durationMs: fetched.fetchMs });
+        const fetched = await this.attempt(path, params, signal);
+        this.emit({ type: 'response', path, params: { ...params }, attempt, status: fetched.status, durationMs: fetched.fetchMs });
         return fetched;
       } catch (thrown) {
         // The caller's cancellation is not a ConveYour failure: pass its reason through untouched.
         if (signal?.aborted) throw signal.reason;
         const error = thrown as ConveYourError;
         const durationMs = this.now() - attemptStarted;
-        const base = { params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
+        const base = { path, params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
         if (!error.retriable) {
           this.emit({ type: 'failure', ...base });
           throw error;
@@ -167,19 +180,19 @@ export class ConveYourClient implements PageSource {
 
   /** One request; resolves only with a fully read, validated page body; throws a ConveYourError otherwise. */
   private async attempt(
+    path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
     const started = this.now();
-    // One controller per attempt covers the headers AND the whole body: node:http has no
-    // deadline of its own, and socket timeouts only bound the gaps between bytes, so a slow
-    // drip could run forever.
+    // One controller per attempt covers the headers AND the whole body: undici's headersTimeout
+    // and bodyTimeout only bound the gaps between bytes, so a slow drip could run forever.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     const forwardAbort = () => deadline.abort();
     signal?.addEventListener('abort', forwardAbort, { once: true });
     try {
-      const response = await this.transport.get(`${STREAM_PATH}?${new URLSearchParams(params).toString()}`, this.headers, deadline.signal);
+      const response = await this.transport.get(`${path}?${new URLSearchParams(params).toString()}`, this.headers, deadline.signal);
       const bytes = await decodedBody(response);
       const body = classifyResponse({ status: response.status, headers: response.headers, body: bytes.toString('utf8') }, { nowMs: this.now(), secrets: this.secrets });
       return { body, status: response.status, byteLength: bytes.length, fetchMs: this.now() - started };

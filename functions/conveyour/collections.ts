@@ -1,7 +1,7 @@
 /**
  * The catalog of ConveYour collections. `lesson_transcripts` is a hybrid: the contacts
- * updated in the window, then each contact's transcripts (queried with `con_id`), each
- * record with the contact embedded as `contact`.
+ * updated in the window, then each contact's transcripts (contactsLessonTranscripts, with
+ * `con_id`), each record with the contact embedded as `contact`.
  */
 export const COLLECTIONS = [
   'campaigns',

@@ -1,6 +1,7 @@
 /**
- * lesson_transcripts, the hybrid collection: the contacts updated in the window, then each
- * contact's transcripts (`collection=lesson_transcripts`, the same start/end, `con_id`),
+ * lesson_transcripts, the hybrid collection: the contacts updated in the window
+ * (collectionStream), then each contact's transcripts from contactsLessonTranscripts
+ * (`collection=lesson_transcripts`, the same start/end, `con_id`; paginator.ts picks the path),
  * each transcript with its contact embedded as `contact`. Several contacts are fetched at
  * once, results come out in contacts order, and nothing runs further ahead of the
  * consumer than the concurrency allows.

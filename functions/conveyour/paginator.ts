@@ -4,12 +4,15 @@
  * a cursor that would loop or an empty page that claims more (StalledCursorError), so a
  * stuck server never looks like a finished query.
  */
+import { TRANSCRIPTS } from './collections.js';
 import { StalledCursorError } from './errors.js';
 import type { PageBody } from './response.js';
 import type { CursorPosition, Page, QuerySpec } from './types.js';
 
 /** What to send for the next page, and which page that is. */
 export interface PageRequest {
+  /** The report path: every page of a query goes to the path its first page went to. */
+  path: string;
   params: Record<string, string>;
   cursor: string | undefined;
   sequence: number;
@@ -39,14 +42,14 @@ export class CursorPaginator {
     return this.finished;
   }
 
-  /** First page: collection + window (+ con_id); later pages: query_id + cursor only. Both with data=1. */
+  /** First page: collection + window (+ con_id); later pages: query_id + cursor only. Both with data=1, both on the query's report path. */
   request(): PageRequest {
     if (this.finished) throw new Error('the query is complete: there is no next page to request');
     const params =
       this.queryId !== undefined && this.cursor !== undefined
         ? { query_id: this.queryId, cursor: this.cursor, data: '1' }
         : firstPageParams(this.query);
-    return { params, cursor: this.cursor, sequence: this.sequence };
+    return { path: reportPath(this.query), params, cursor: this.cursor, sequence: this.sequence };
   }
 
   /** Takes the body of the page `request()` described and returns it as a Page. */
@@ -87,6 +90,18 @@ export class CursorPaginator {
   }
 }
 
+export const COLLECTION_STREAM_PATH = '/api/reports/collectionStream';
+export const CONTACT_TRANSCRIPTS_PATH = '/api/reports/contactsLessonTranscripts';
+
+/**
+ * The one place that says which report serves a query: one contact's lesson transcripts are
+ * read from contactsLessonTranscripts (as the original client does), everything else from
+ * collectionStream. A query's next pages, resumed ones included, stay on the same path.
+ */
+export function reportPath(query: QuerySpec): string {
+  return query.conId !== undefined ? CONTACT_TRANSCRIPTS_PATH : COLLECTION_STREAM_PATH;
+}
+
 /** Parameters that open a query. Times go out as unix-second integers, never phrases. */
 export function firstPageParams(query: QuerySpec): Record<string, string> {
   const params: Record<string, string> = {
@@ -124,6 +139,14 @@ function validateQuery(query: QuerySpec): void {
   }
   if (query.conId !== undefined && (typeof query.conId !== 'string' || query.conId === '')) {
     throw new TypeError(`query.conId must be a contact _id, got ${JSON.stringify(query.conId)}`);
+  }
+  // The two go together: contactsLessonTranscripts serves one contact's transcripts and nothing else.
+  if ((query.collection === TRANSCRIPTS) !== (query.conId !== undefined)) {
+    throw new TypeError(
+      query.conId === undefined
+        ? `query.conId is required for ${TRANSCRIPTS}: transcripts are read one contact at a time (use lessonTranscripts() for a window)`
+        : `query.conId applies only to ${TRANSCRIPTS}, not to ${query.collection}`,
+    );
   }
 }
 

@@ -169,6 +169,17 @@ describe('functions', () => {
     }
   });
 
+  it("carry undici's Pool and request API, the ConveYour HTTP client, without undici's whole index", () => {
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).toContain('undici');
+    for (const fn of functions()) {
+      const map = JSON.parse(readFileSync(join(synth.outdir, `asset.${props(fn.function).Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      const undici = map.sources.filter((source) => source.includes('node_modules/undici/'));
+      expect(undici).toEqual(expect.arrayContaining([expect.stringMatching(/undici\/lib\/dispatcher\/pool\.js$/), expect.stringMatching(/undici\/lib\/api\/api-request\.js$/)]));
+      expect(undici.filter((source) => /undici\/(index\.js|lib\/web\/fetch\/index\.js|lib\/mock\/)/.test(source))).toEqual([]);
+    }
+  });
+
   it('load as ES modules exporting handler, given the environment the template sets', () => {
     for (const fn of functions()) {
       const p = props(fn.function);

@@ -40,7 +40,7 @@ describe('the original spelling: npm run stream --flag=value (no --)', () => {
     const records = withoutNpmBanner(result.stdout).split(/(?<=^})\n/m);
     expect(records.map((text) => JSON.parse(text)._id).sort()).toEqual(expected.map((version) => version._id).sort());
     expect(records.every((text) => /^\{\n {4}"_id": "[^"]+"\n\}$/.test(text.trim()))).toBe(true);
-    expect(result.stderr).toMatch(/^\[debug\] GET collection=tags start_time=0 end_time=\d+ data=1 -> 200 in \d+ms \(attempt 1\)$/m);
+    expect(result.stderr).toMatch(/^\[debug\] GET collectionStream collection=tags start_time=0 end_time=\d+ data=1 -> 200 in \d+ms \(attempt 1\)$/m);
   });
 
   it('reads --watch and --interval from npm too', async () => {

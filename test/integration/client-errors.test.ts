@@ -107,11 +107,11 @@ describe('ConveYourClient against the simulator: errors', () => {
     expect(error.message).toMatch(/unknown_collection: collection 'evnts' does not exist/);
   });
 
-  it('fails with a BadRequestError on a transcripts query without con_id', async () => {
+  it('refuses a transcripts query without con_id at the call, before any request', async () => {
     ({ client } = testClient(sim));
-    const error = await failure(client.pages({ collection: 'lesson_transcripts', window: WINDOW }));
-    expect(error).toBeInstanceOf(BadRequestError);
-    expect(error.message).toMatch(/con_id_required/);
+    const before = sim.stats().requests;
+    expect(() => client!.pages({ collection: 'lesson_transcripts', window: WINDOW })).toThrow(/query.conId is required for lesson_transcripts/);
+    expect(sim.stats().requests).toBe(before);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The client's own HTTP (node:http with a keep-alive agent) against a scripted local server:
+ * The client's own HTTP (its keep-alive undici Pool) against a scripted local server:
  * gzip bodies, bodies cut short, connection reuse and close(). The simulator never compresses
  * and cuts bodies only one way, so these shapes are served here by hand.
  */
@@ -78,7 +78,7 @@ const gzipped = (body: string): Handler => (_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(body));
 };
 
-describe('ConveYourClient over node:http', () => {
+describe('ConveYourClient over its undici Pool', () => {
   it('asks for gzip and reads a gzip page as the JSON it holds, counting its inflated bytes', async () => {
     const body = pageJson(records('a', 'b'));
     handlers.push(gzipped(body));
@@ -132,15 +132,19 @@ describe('ConveYourClient over node:http', () => {
     expect(String((error as RetriesExhaustedError).cause)).toMatch(/content-encoding 'br', which was not asked for/);
   });
 
-  it('pages a query over one kept-alive connection', async () => {
-    handlers.push(plain(pageJson(records('a'), 'c1')), plain(pageJson(records('b'), 'c2')), plain(pageJson(records('c'))));
+  it('pages a query over kept-alive connections', async () => {
+    handlers.push(plain(pageJson(records('a'), 'c1')), plain(pageJson(records('b'), 'c2')), plain(pageJson(records('c'))), plain(pageJson(records('d'), 'c3')), plain(pageJson(records('e'))));
     const remotePorts = new Set<number>();
     server.on('request', (request: IncomingMessage) => remotePorts.add(request.socket.remotePort ?? -1));
 
     const pages = await collect(makeClient().pages({ collection: 'events', window: WINDOW }));
 
     expect(pages).toHaveLength(3);
-    expect(remotePorts.size).toBe(1);
+    // undici's Pool frees a connection on its 'drain', a tick after the body ends, so the
+    // second page may open a second connection; after that, pages reuse them.
+    expect(remotePorts.size).toBeLessThanOrEqual(2);
+    await collect(client!.pages({ collection: 'events', window: WINDOW }));
+    expect(remotePorts.size).toBeLessThanOrEqual(2);
   });
 
   it('closes its idle connections on close()', async () => {

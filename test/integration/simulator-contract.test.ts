@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_PATH, startSimulator, type Simulator } from '../../infra/local/simulator/index.js';
+import { API_PATH, startSimulator, TRANSCRIPTS_PATH, type Simulator } from '../../infra/local/simulator/index.js';
 
 const NOW_MS = Date.parse('2025-03-10T12:00:00Z');
 const NOW = NOW_MS / 1000;
@@ -18,8 +18,13 @@ interface Reply {
   json: any;
 }
 
-async function get(params: Record<string, string>, headers: Record<string, string> = { 'x-conveyour-appkey': sim.credentials.appkey, 'x-conveyour-token': sim.credentials.token }): Promise<Reply> {
-  const url = new URL(API_PATH, sim.url);
+async function get(
+  params: Record<string, string>,
+  headers: Record<string, string> = { 'x-conveyour-appkey': sim.credentials.appkey, 'x-conveyour-token': sim.credentials.token },
+  path = API_PATH,
+  on: Simulator = sim,
+): Promise<Reply> {
+  const url = new URL(path, on.url);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   const response = await request(url, { headers, dispatcher: agent });
   const text = await response.body.text();
@@ -34,6 +39,10 @@ async function get(params: Record<string, string>, headers: Record<string, strin
 
 const firstPage = (collection: string, extra: Record<string, string> = {}): Promise<Reply> =>
   get({ collection, start_time: String(NOW - 10 * 86_400), end_time: String(NOW), data: '1', ...extra });
+const transcriptsPage = (params: Record<string, string>, on: Simulator = sim): Promise<Reply> =>
+  get(params, { 'x-conveyour-appkey': on.credentials.appkey, 'x-conveyour-token': on.credentials.token }, TRANSCRIPTS_PATH, on);
+const firstTranscriptsPage = (conId: string | undefined, extra: Record<string, string> = {}): Promise<Reply> =>
+  transcriptsPage({ collection: 'lesson_transcripts', start_time: String(NOW - 10 * 86_400), end_time: String(NOW), ...(conId === undefined ? {} : { con_id: conId }), data: '1', ...extra });
 
 beforeAll(async () => {
   sim = await startSimulator({
@@ -110,25 +119,72 @@ describe('simulator contract: pages', () => {
   });
 });
 
-describe('simulator contract: lesson_transcripts', () => {
+describe('simulator contract: lesson_transcripts through contactsLessonTranscripts', () => {
   it("returns all of a contact's transcripts, whatever the window", async () => {
     const contact = sim.truth.stateAt('contacts', NOW).find((c) => sim.truth.expectedQuery('lesson_transcripts', { start: 0, end: NOW }, NOW, { conId: c._id }).length >= 2)!;
-    const reply = await get({ collection: 'lesson_transcripts', start_time: String(NOW - 60), end_time: String(NOW), con_id: contact._id, data: '1' });
+    const reply = await transcriptsPage({ collection: 'lesson_transcripts', start_time: String(NOW - 60), end_time: String(NOW), con_id: contact._id, data: '1' });
     const results = reply.json.data.data.results;
     expect(results.map((r: { _id: string }) => r._id)).toEqual(sim.truth.expectedQuery('lesson_transcripts', { start: 0, end: 1 }, NOW, { conId: contact._id }).map((t) => t._id));
     expect(results.every((r: { con_id: string }) => r.con_id === contact._id)).toBe(true);
   });
 
+  it('pages a transcripts query by query_id and cursor on contactsLessonTranscripts', async () => {
+    const small = await startSimulator({ seed: 3, now: () => NOW_MS, pageSize: 1, history: { days: 10, counts: { contacts: 12 }, transcriptsPerContact: { min: 3, max: 3 } } });
+    try {
+      const contact = small.truth.stateAt('contacts', NOW)[0]!;
+      const first = (await transcriptsPage({ collection: 'lesson_transcripts', start_time: '0', con_id: contact._id, data: '1' }, small)).json.data.data;
+      const second = (await transcriptsPage({ query_id: first.query_id, cursor: first.pagination.next_cursor, data: '1' }, small)).json.data.data;
+      expect([...first.results, ...second.results].map((r: { _id: string }) => r._id)).toEqual(
+        small.truth.expectedQuery('lesson_transcripts', { start: 0, end: 1 }, NOW, { conId: contact._id }).slice(0, 2).map((t) => t._id),
+      );
+      // Strict: a transcripts query's cursor is not a collectionStream cursor.
+      const misplaced = await get({ query_id: first.query_id, cursor: second.pagination.next_cursor, data: '1' }, { 'x-conveyour-appkey': small.credentials.appkey, 'x-conveyour-token': small.credentials.token }, API_PATH, small);
+      expect(misplaced.status).toBe(400);
+      expect(misplaced.json.error).toEqual({ code: 'bad_request', message: expect.stringContaining('opened on contactsLessonTranscripts') });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers 400 con_id_required without con_id', async () => {
-    const reply = await firstPage('lesson_transcripts');
+    const reply = await firstTranscriptsPage(undefined);
     expect(reply.status).toBe(400);
     expect(reply.json).toEqual({ success: false, error: { code: 'con_id_required', message: expect.stringContaining('con_id') } });
   });
 
+  it.each([['events'], ['contacts'], [undefined]])('answers 400 unknown_collection to collection=%s: it serves lesson_transcripts only', async (collection) => {
+    const contact = sim.truth.stateAt('contacts', NOW)[0]!;
+    const reply = await transcriptsPage({ ...(collection === undefined ? {} : { collection }), start_time: '0', con_id: contact._id, data: '1' });
+    expect(reply.status).toBe(400);
+    expect(reply.json.error).toEqual({ code: 'unknown_collection', message: expect.stringContaining('serves collection=lesson_transcripts only') });
+  });
+
   it('answers an unknown con_id with no results', async () => {
-    const reply = await firstPage('lesson_transcripts', { con_id: 'ffffffffffffffffffffffff' });
+    const reply = await firstTranscriptsPage('ffffffffffffffffffffffff');
     expect(reply.status).toBe(200);
     expect(reply.json.data.data.results).toEqual([]);
+  });
+
+  it('answers 400 unknown_collection to collectionStream?collection=lesson_transcripts, naming contactsLessonTranscripts', async () => {
+    const contact = sim.truth.stateAt('contacts', NOW)[0]!;
+    for (const extra of [{}, { con_id: contact._id }] as Array<Record<string, string>>) {
+      const reply = await firstPage('lesson_transcripts', extra);
+      expect(reply.status).toBe(400);
+      expect(reply.json.error).toEqual({ code: 'unknown_collection', message: expect.stringContaining('through GET /api/reports/contactsLessonTranscripts') });
+    }
+  });
+
+  it('answers 400 bad_request to con_id on collectionStream', async () => {
+    const reply = await firstPage('contacts', { con_id: sim.truth.stateAt('contacts', NOW)[0]!._id });
+    expect(reply.status).toBe(400);
+    expect(reply.json.error).toEqual({ code: 'bad_request', message: expect.stringContaining('con_id is not a collectionStream parameter') });
+  });
+
+  it("answers 400 bad_request to a collectionStream query's cursor on contactsLessonTranscripts", async () => {
+    const { query_id, pagination } = (await firstPage('events')).json.data.data;
+    const reply = await transcriptsPage({ query_id, cursor: pagination.next_cursor, data: '1' });
+    expect(reply.status).toBe(400);
+    expect(reply.json.error).toEqual({ code: 'bad_request', message: expect.stringContaining('opened on collectionStream') });
   });
 });
 
@@ -149,7 +205,8 @@ describe('simulator contract: errors', () => {
     expect(reply.status).toBe(400);
     expect(reply.json.error.code).toBe('unknown_collection');
     expect(reply.json.error.message).toContain("'users'");
-    expect(reply.json.error.message).toContain('lesson_transcripts');
+    expect(reply.json.error.message).toContain('trigger_logs');
+    expect(reply.json.error.message).toContain('contactsLessonTranscripts serves lesson_transcripts');
   });
 
   it('answers 400 invalid_time when start_time is missing', async () => {

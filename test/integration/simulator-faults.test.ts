@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { API_PATH, startSimulator, type FaultConfig, type Simulator } from '../../infra/local/simulator/index.js';
+import { API_PATH, startSimulator, TRANSCRIPTS_PATH, type FaultConfig, type Simulator } from '../../infra/local/simulator/index.js';
 
 const NOW_MS = Date.parse('2025-03-10T12:00:00Z');
 const agent = new Agent({ keepAliveTimeout: 100, keepAliveMaxTimeout: 100 });
@@ -180,5 +180,35 @@ describe('simulator faults change nothing', () => {
     const { query_id, pagination } = JSON.parse(first.text).data.data;
     const next = await get({ query_id, cursor: pagination.next_cursor, data: '1' });
     expect([first.status, next.status]).toEqual([200, 500]);
+  });
+});
+
+describe('simulator faults on contactsLessonTranscripts', () => {
+  const transcripts = (): URL => {
+    const target = new URL(TRANSCRIPTS_PATH, sim.url);
+    const contact = sim.truth.stateAt('contacts', NOW_MS / 1000)[0]!;
+    for (const [name, value] of Object.entries({ collection: 'lesson_transcripts', start_time: '0', con_id: contact._id, data: '1' })) target.searchParams.set(name, value);
+    return target;
+  };
+
+  it('injects scheduled faults there too', async () => {
+    withFaults({ schedule: [{ request: 1, kind: '503' }] });
+    const faulted = await request(transcripts(), { headers: headers(), dispatcher: agent });
+    await faulted.body.text();
+    const retried = await request(transcripts(), { headers: headers(), dispatcher: agent });
+    await retried.body.text();
+    expect([faulted.statusCode, retried.statusCode]).toEqual([503, 200]);
+  });
+
+  it('applies the rate limit there too', async () => {
+    await sim.close();
+    sim = await startSimulator({ seed: 9, now: () => NOW_MS, pageSize: 10, rateLimit: { requestsPerSecond: 1, burst: 1 }, history: { days: 3, counts: { contacts: 20, events: 40 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await request(transcripts(), { headers: headers(), dispatcher: agent });
+      await response.body.text();
+      statuses.push(response.statusCode);
+    }
+    expect(statuses).toEqual([200, 429]);
   });
 });

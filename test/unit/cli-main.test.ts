@@ -148,9 +148,9 @@ describe('--debug through the real client', () => {
     const stderr = io.stderr.text();
     expect(exitCode).toBe(0);
     expect(stderr).toMatch(/^\[debug\] events window \[2023-11-14T21:13:20Z = 1699996400, 2023-11-14T22:13:20Z = 1700000000\)$/m);
-    expect(stderr).toMatch(/^\[debug\] GET collection=events start_time=1699996400 end_time=1700000000 data=1 -> 200 in \d+ms \(attempt 1\)$/m);
-    expect(stderr).toMatch(/^\[debug\] GET query_id=q1 cursor=c1 data=1 -> 503 failed after \d+ms \(attempt 1\): .*; retrying in \d+ms$/m);
-    expect(stderr).toMatch(/^\[debug\] GET query_id=q1 cursor=c1 data=1 -> 200 in \d+ms \(attempt 2\)$/m);
+    expect(stderr).toMatch(/^\[debug\] GET collectionStream collection=events start_time=1699996400 end_time=1700000000 data=1 -> 200 in \d+ms \(attempt 1\)$/m);
+    expect(stderr).toMatch(/^\[debug\] GET collectionStream query_id=q1 cursor=c1 data=1 -> 503 failed after \d+ms \(attempt 1\): .*; retrying in \d+ms$/m);
+    expect(stderr).toMatch(/^\[debug\] GET collectionStream query_id=q1 cursor=c1 data=1 -> 200 in \d+ms \(attempt 2\)$/m);
     expect(stderr).not.toContain(TEST_CREDENTIALS_ENV.CONVEYOUR_APPKEY);
     expect(stderr).not.toContain(TEST_CREDENTIALS_ENV.CONVEYOUR_TOKEN);
   });

@@ -13,7 +13,7 @@ import {
   RetriesExhaustedError,
   StalledCursorError,
 } from '../../functions/conveyour/errors.js';
-import { collect, CREDENTIALS, errorBody, fastClient, isStreamPath, mockAgent, ORIGIN, pageBody, records, WINDOW } from './conveyour-fixtures.js';
+import { collect, CREDENTIALS, errorBody, fastClient, isStreamPath, isTranscriptsPath, mockAgent, ORIGIN, pageBody, records, WINDOW } from './conveyour-fixtures.js';
 
 const events = { collection: 'events', window: WINDOW };
 let agent: MockAgent;
@@ -46,10 +46,20 @@ describe('ConveYourClient: request shapes', () => {
     expect(calls()[1]?.searchParams).toEqual({ query_id: 'q1', cursor: 'c1', data: '1' });
   });
 
-  it('adds con_id to the first request of a transcripts query', async () => {
-    reply(200, pageBody([]));
+  it('asks contactsLessonTranscripts for every page of a transcripts query, with con_id on the first', async () => {
+    agent.get(ORIGIN).intercept({ path: isTranscriptsPath }).reply(200, pageBody(records('t1'), 'q7', 'c1'));
+    agent.get(ORIGIN).intercept({ path: isTranscriptsPath }).reply(200, pageBody(records('t2'), 'q7'));
     await collect(fastClient(agent).pages({ collection: 'lesson_transcripts', window: WINDOW, conId: 'c42' }));
-    expect(calls()[0]?.searchParams).toMatchObject({ collection: 'lesson_transcripts', con_id: 'c42', data: '1' });
+    expect(calls().map((call) => call.fullUrl.slice(ORIGIN.length))).toEqual([
+      '/api/reports/contactsLessonTranscripts?collection=lesson_transcripts&start_time=1700000000&end_time=1700003600&con_id=c42&data=1',
+      '/api/reports/contactsLessonTranscripts?query_id=q7&cursor=c1&data=1',
+    ]);
+  });
+
+  it('resumes a transcripts query on contactsLessonTranscripts', async () => {
+    agent.get(ORIGIN).intercept({ path: isTranscriptsPath }).reply(200, pageBody(records('t3'), 'q7'));
+    await collect(fastClient(agent).pages({ collection: 'lesson_transcripts', window: WINDOW, conId: 'c42' }, { resume: { queryId: 'q7', cursor: 'c2', sequence: 2 } }));
+    expect(calls().map((call) => call.fullUrl.slice(ORIGIN.length))).toEqual(['/api/reports/contactsLessonTranscripts?query_id=q7&cursor=c2&data=1']);
   });
 
   it('yields every page in order with its records, sequence and cursors', async () => {

@@ -8,7 +8,9 @@ export const STREAM_PATH = '/api/reports/collectionStream';
 export const CREDENTIALS = { appkey: 'appkey-SECRET-1234', token: 'token-SECRET-5678' };
 export const WINDOW = { start: 1_700_000_000, end: 1_700_003_600 };
 
+export const TRANSCRIPTS_PATH = '/api/reports/contactsLessonTranscripts';
 export const isStreamPath = (path: string): boolean => path.startsWith(`${STREAM_PATH}?`);
+export const isTranscriptsPath = (path: string): boolean => path.startsWith(`${TRANSCRIPTS_PATH}?`);
 
 export function records(...ids: string[]): ConveYourRecord[] {
   return ids.map((_id) => ({ _id, updated_at: 1_700_000_100 }));

@@ -15,21 +15,44 @@ describe('CursorPaginator', () => {
   it('opens a query with collection, the window as unix seconds and data=1', () => {
     const paginator = new CursorPaginator({ collection: 'events', window });
     expect(paginator.request()).toEqual({
+      path: '/api/reports/collectionStream',
       params: { collection: 'events', start_time: '1700000000', end_time: '1700003600', data: '1' },
       cursor: undefined,
       sequence: 0,
     });
   });
 
-  it('adds con_id to the first request of a transcripts query', () => {
+  it('opens a transcripts query on contactsLessonTranscripts with con_id, as the original client does', () => {
     const paginator = new CursorPaginator({ collection: 'lesson_transcripts', window, conId: 'c42' });
-    expect(paginator.request().params).toMatchObject({ collection: 'lesson_transcripts', con_id: 'c42', data: '1' });
+    expect(paginator.request()).toMatchObject({
+      path: '/api/reports/contactsLessonTranscripts',
+      params: { collection: 'lesson_transcripts', start_time: '1700000000', end_time: '1700003600', con_id: 'c42', data: '1' },
+    });
+    expect(Object.keys(paginator.request().params)).toEqual(['collection', 'start_time', 'end_time', 'con_id', 'data']);
+  });
+
+  it('asks for the next pages of a transcripts query on contactsLessonTranscripts too', () => {
+    const paginator = new CursorPaginator({ collection: 'lesson_transcripts', window, conId: 'c42' });
+    paginator.advance(body(['t1'], 'c1'), meta);
+    expect(paginator.request()).toMatchObject({ path: '/api/reports/contactsLessonTranscripts', params: { query_id: 'q1', cursor: 'c1', data: '1' } });
+  });
+
+  it('resumes a transcripts query on contactsLessonTranscripts', () => {
+    const paginator = new CursorPaginator({ collection: 'lesson_transcripts', window, conId: 'c42' }, { queryId: 'q9', cursor: 'c3', sequence: 3 });
+    expect(paginator.request()).toEqual({ path: '/api/reports/contactsLessonTranscripts', params: { query_id: 'q9', cursor: 'c3', data: '1' }, cursor: 'c3', sequence: 3 });
+  });
+
+  it.each([
+    [{ collection: 'lesson_transcripts', window }, /conId is required for lesson_transcripts/],
+    [{ collection: 'events', window, conId: 'c42' }, /conId applies only to lesson_transcripts, not to events/],
+  ])('refuses a query whose collection and conId do not go together (%o)', (query, message) => {
+    expect(() => new CursorPaginator(query)).toThrow(message);
   });
 
   it('asks for later pages by query_id and cursor only (and data=1)', () => {
     const paginator = new CursorPaginator({ collection: 'events', window });
     paginator.advance(body(['a'], 'c1'), meta);
-    expect(paginator.request()).toEqual({ params: { query_id: 'q1', cursor: 'c1', data: '1' }, cursor: 'c1', sequence: 1 });
+    expect(paginator.request()).toEqual({ path: '/api/reports/collectionStream', params: { query_id: 'q1', cursor: 'c1', data: '1' }, cursor: 'c1', sequence: 1 });
   });
 
   it('numbers pages and records the cursor each was fetched with', () => {
@@ -75,7 +98,7 @@ describe('CursorPaginator', () => {
 
   it('resumes at a cursor position with its query_id, cursor and sequence', () => {
     const paginator = new CursorPaginator({ collection: 'events', window }, { queryId: 'q9', cursor: 'c5', sequence: 5 });
-    expect(paginator.request()).toEqual({ params: { query_id: 'q9', cursor: 'c5', data: '1' }, cursor: 'c5', sequence: 5 });
+    expect(paginator.request()).toEqual({ path: '/api/reports/collectionStream', params: { query_id: 'q9', cursor: 'c5', data: '1' }, cursor: 'c5', sequence: 5 });
   });
 
   it('keeps the query id when a later page omits it', () => {

@@ -1,8 +1,12 @@
 /**
- * GET /api/reports/collectionStream: credentials, first pages (open a query: collection,
- * start_time, end_time[, con_id]) and next pages (query_id + cursor). An answer is
- * computed first and applied by `commit()`, so a fault can render the very page a request
- * would have got (to truncate it) without opening a query or moving a cursor.
+ * GET /api/reports/collectionStream (the eight windowed collections) and
+ * GET /api/reports/contactsLessonTranscripts (one contact's lesson transcripts, by con_id):
+ * credentials, first pages (open a query: collection, start_time, end_time[, con_id]) and
+ * next pages (query_id + cursor, on the report that opened the query). Strict where the
+ * original client gives no reason to be kind: transcripts are not a collectionStream
+ * collection, and a query's cursor is refused on the other report. An answer is computed
+ * first and applied by `commit()`, so a fault can render the very page a request would
+ * have got (to truncate it) without opening a query or moving a cursor.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -17,6 +21,26 @@ import type { StatsRecorder } from './stats.js';
 import { parseTimeParam } from './time.js';
 
 export const API_PATH = '/api/reports/collectionStream';
+export const TRANSCRIPTS_PATH = '/api/reports/contactsLessonTranscripts';
+export const REPORT_PATHS: readonly string[] = [API_PATH, TRANSCRIPTS_PATH];
+
+type Report = 'collectionStream' | 'contactsLessonTranscripts';
+
+/** Whether `pathname` is one of the two reports (faults and the rate limit apply to both). */
+export function isReportPath(pathname: string): boolean {
+  return REPORT_PATHS.includes(pathname);
+}
+
+const TRANSCRIPTS: CollectionName = 'lesson_transcripts';
+const STREAMED = COLLECTIONS.filter((c) => c !== TRANSCRIPTS);
+
+function reportOf(pathname: string): Report {
+  return pathname === TRANSCRIPTS_PATH ? 'contactsLessonTranscripts' : 'collectionStream';
+}
+
+function reportServing(collection: CollectionName): Report {
+  return collection === TRANSCRIPTS ? 'contactsLessonTranscripts' : 'collectionStream';
+}
 
 export interface ApiAnswer {
   status: number;
@@ -68,14 +92,15 @@ export class CollectionStreamApi {
   /** The answer to one request; `dryRun` skips catching up live data (nothing may change). */
   answer(method: string, url: URL, headers: IncomingHttpHeaders, options: { dryRun: boolean }): ApiAnswer {
     try {
-      if (url.pathname !== API_PATH) throw new ApiError(404, 'not_found', `no such endpoint; the API is GET ${API_PATH}`);
-      if (method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${API_PATH} only answers GET`, { allow: 'GET' });
+      if (!isReportPath(url.pathname)) throw new ApiError(404, 'not_found', `no such endpoint; the API is GET ${API_PATH} and GET ${TRANSCRIPTS_PATH}`);
+      if (method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${url.pathname} only answers GET`, { allow: 'GET' });
       this.authenticate(headers);
+      const report = reportOf(url.pathname);
       const params = url.searchParams;
       const queryId = params.get('query_id');
-      if (queryId !== null) return this.nextPage(queryId, params.get('cursor'));
+      if (queryId !== null) return this.nextPage(report, queryId, params.get('cursor'));
       if (params.has('cursor')) throw new ApiError(400, 'bad_request', 'cursor needs query_id: next pages send query_id and cursor');
-      return this.firstPage(params, options.dryRun);
+      return this.firstPage(report, params, options.dryRun);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return { status: error.status, headers: { ...JSON_HEADERS, ...error.headers }, body: Buffer.from(error.body()), commit: NOTHING };
@@ -91,24 +116,16 @@ export class CollectionStreamApi {
     }
   }
 
-  private firstPage(params: URLSearchParams, dryRun: boolean): ApiAnswer {
-    const collectionParam = params.get('collection');
-    if (collectionParam === null || collectionParam === '') {
-      throw new ApiError(400, 'bad_request', `collection is required for a first page (or query_id and cursor for a next page); collections: ${COLLECTIONS.join(', ')}`);
-    }
-    if (!isCollectionName(collectionParam)) {
-      throw new ApiError(400, 'unknown_collection', `collection '${shorten(collectionParam)}' does not exist; valid: ${COLLECTIONS.join(', ')}`);
-    }
-    const collection: CollectionName = collectionParam;
+  private firstPage(report: Report, params: URLSearchParams, dryRun: boolean): ApiAnswer {
+    const collection = report === 'collectionStream' ? streamedCollection(params) : transcriptsCollection(params);
     if (!dryRun) this.deps.catchUpLive();
     const nowMs = this.deps.now();
     const snapshotSec = Math.floor(nowMs / 1000);
     const start = parseTimeParam('start_time', params.get('start_time'), snapshotSec);
     const end = parseTimeParam('end_time', params.get('end_time'), snapshotSec, snapshotSec);
     let versions: Uint32Array;
-    if (collection === 'lesson_transcripts') {
+    if (collection === TRANSCRIPTS) {
       const conId = params.get('con_id') ?? '';
-      if (conId === '') throw new ApiError(400, 'con_id_required', 'lesson_transcripts needs con_id: the _id of the contact whose transcripts to read');
       versions = matchTranscripts(this.deps.dataset, this.deps.dataset.contactIndexOf(conId), snapshotSec);
     } else {
       versions = matchWindow(this.deps.dataset.stores[collection], { start, end }, snapshotSec);
@@ -122,7 +139,7 @@ export class CollectionStreamApi {
     });
   }
 
-  private nextPage(queryId: string, cursor: string | null): ApiAnswer {
+  private nextPage(report: Report, queryId: string, cursor: string | null): ApiAnswer {
     if (cursor === null || cursor === '') throw new ApiError(400, 'bad_request', 'query_id needs cursor: send the next_cursor of the previous page');
     const nowMs = this.deps.now();
     const lookup = this.deps.registry.lookup(queryId, nowMs);
@@ -134,6 +151,10 @@ export class CollectionStreamApi {
       return { status: 410, headers: JSON_HEADERS, body: Buffer.from(error.body()), commit: () => this.deps.registry.expire(queryId, nowMs) };
     }
     const { query } = lookup;
+    const opener = reportServing(query.collection);
+    if (opener !== report) {
+      throw new ApiError(400, 'bad_request', `query_id '${shorten(queryId)}' was opened on ${opener}: send its next pages to /api/reports/${opener}, not ${report}`);
+    }
     const target = this.deps.codec.decode(cursor);
     if (target === undefined || target.queryId !== queryId || target.offset <= 0 || target.offset >= query.versions.length) {
       throw new ApiError(400, 'bad_request', `cursor is not a cursor of query_id '${shorten(queryId)}': send next_cursor unchanged`);
@@ -160,4 +181,36 @@ export class CollectionStreamApi {
       },
     };
   }
+}
+
+/** collectionStream's collection: one of the eight windowed ones; never transcripts, never con_id. */
+function streamedCollection(params: URLSearchParams): CollectionName {
+  const collection = params.get('collection');
+  if (collection === null || collection === '') {
+    throw new ApiError(400, 'bad_request', `collection is required for a first page (or query_id and cursor for a next page); collections: ${STREAMED.join(', ')}`);
+  }
+  if (collection === TRANSCRIPTS) {
+    throw new ApiError(400, 'unknown_collection',
+      `collection 'lesson_transcripts' is not a collectionStream collection: transcripts are read per contact through GET ${TRANSCRIPTS_PATH} (collection=lesson_transcripts, con_id, start_time, end_time); collectionStream serves: ${STREAMED.join(', ')}`);
+  }
+  if (!isCollectionName(collection)) {
+    throw new ApiError(400, 'unknown_collection', `collection '${shorten(collection)}' does not exist; collectionStream serves: ${STREAMED.join(', ')}, and ${TRANSCRIPTS_PATH} serves lesson_transcripts`);
+  }
+  if (params.has('con_id')) {
+    throw new ApiError(400, 'bad_request', `con_id is not a collectionStream parameter: one contact's transcripts are read through GET ${TRANSCRIPTS_PATH}`);
+  }
+  return collection;
+}
+
+/** contactsLessonTranscripts' collection: lesson_transcripts, with the contact's con_id. */
+function transcriptsCollection(params: URLSearchParams): CollectionName {
+  const collection = params.get('collection');
+  if (collection !== TRANSCRIPTS) {
+    const got = collection === null ? 'none' : `'${shorten(collection)}'`;
+    throw new ApiError(400, 'unknown_collection', `${TRANSCRIPTS_PATH} serves collection=lesson_transcripts only, got ${got}; the other collections are read through GET ${API_PATH}`);
+  }
+  if ((params.get('con_id') ?? '') === '') {
+    throw new ApiError(400, 'con_id_required', 'lesson_transcripts needs con_id: the _id of the contact whose transcripts to read');
+  }
+  return TRANSCRIPTS;
 }

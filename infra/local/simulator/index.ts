@@ -1,6 +1,6 @@
 /**
  * The ConveYour API simulator: an HTTP server on loopback that speaks the
- * collectionStream contract with deterministic, realistic data, optional live changes,
+ * collectionStream / contactsLessonTranscripts contract with deterministic, realistic data, optional live changes,
  * rate limits and injected faults, plus a truth view for correctness checks.
  * Used by `npm start`, the tests and the benchmarks. Choices: ./README.md.
  *
@@ -30,7 +30,14 @@ export type { HistoryOptions, LiveOptions, SimulatorOptions } from './options.js
 export { SimulatorOptionsError } from './options.js';
 export type { SimulatorStats } from './stats.js';
 export type { Truth, TruthVersion } from './truth.js';
-export { API_PATH } from './api.js';
+export { API_PATH, REPORT_PATHS, TRANSCRIPTS_PATH } from './api.js';
+
+/** One request as it arrived: method, path, and the query parameters in the order sent (decoded). */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  params: Array<[string, string]>;
+}
 
 export interface Simulator {
   /** 'http://127.0.0.1:PORT' */
@@ -44,6 +51,8 @@ export interface Simulator {
   setFaults(faults: FaultConfig | undefined): void;
   /** Live mode: generates what is due up to the clock's now (or `toMs`); returns versions added (0 when live is off). */
   advanceLive(toMs?: number): number;
+  /** With `recordRequests`: every request so far, in arrival order (a copy). Throws without it. */
+  requestLog(): LoggedRequest[];
   /** Closes the server and destroys open sockets (hung requests included) at once. */
   close(): Promise<void>;
 }
@@ -86,7 +95,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let faults = resolved.faults === undefined ? undefined : new FaultPlanner(resolved.faults);
   const latencyDraws = new Rng(hash32(seed, 0x1a7e));
   const { min, max } = resolved.latencyMs;
+  const requests: LoggedRequest[] = [];
   const server = new SimulatorServer({
+    ...(resolved.recordRequests ? { onRequest: (method: string, url: URL) => void requests.push({ method, path: url.pathname, params: [...url.searchParams] }) } : {}),
     api,
     stats,
     now,
@@ -119,6 +130,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults = config === undefined ? undefined : new FaultPlanner(config);
     },
     advanceLive,
+    requestLog: () => {
+      if (!resolved.recordRequests) throw new Error('requestLog() needs the simulator started with recordRequests: true');
+      return requests.map((entry) => ({ ...entry, params: entry.params.map(([name, value]) => [name, value] as [string, string]) }));
+    },
     close: async () => {
       if (timer !== undefined) clearInterval(timer);
       await server.close();

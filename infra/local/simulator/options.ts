@@ -65,6 +65,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
+  /** Keep every request's method, path and query parameters in order, for `requestLog()`. Default off (tests turn it on). */
+  recordRequests?: boolean;
 }
 
 export interface ResolvedLive {
@@ -94,6 +96,7 @@ export interface ResolvedOptions {
   faults: FaultConfig | undefined;
   host: string;
   port: number;
+  recordRequests: boolean;
 }
 
 function anchorOf(options: SimulatorOptions): number | undefined {
@@ -212,5 +215,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     faults: options.faults,
     host,
     port: integer('port', options.port, 0, 0, 65_535),
+    recordRequests: options.recordRequests === true,
   };
 }

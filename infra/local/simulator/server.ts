@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { API_PATH, type CollectionStreamApi } from './api.js';
+import { isReportPath, type CollectionStreamApi } from './api.js';
 import { errorBody } from './apiError.js';
 import { respondWithFault } from './faultResponses.js';
 import type { FaultPlanner } from './faults.js';
@@ -22,6 +22,8 @@ export interface ServerDependencies {
   bucket: TokenBucket | undefined;
   /** Milliseconds to wait before the next answer. */
   latency: () => number;
+  /** Sees every request as it arrives (the request log), before faults and rate limits. */
+  onRequest?: (method: string, url: URL) => void;
 }
 
 export class SimulatorServer {
@@ -71,7 +73,9 @@ export class SimulatorServer {
     request.resume();
     const url = new URL(request.url ?? '/', 'http://simulator.invalid');
     const method = request.method ?? 'GET';
-    const plan = url.pathname === API_PATH ? this.deps.faults() : undefined;
+    const isReport = isReportPath(url.pathname);
+    this.deps.onRequest?.(method, url);
+    const plan = isReport ? this.deps.faults() : undefined;
     const fault = plan?.decide({ isNextPage: url.searchParams.has('query_id') });
     if (plan !== undefined && fault !== undefined) {
       stats.faults[fault.kind]++;
@@ -86,7 +90,7 @@ export class SimulatorServer {
       });
       return;
     }
-    const retryAfter = url.pathname === API_PATH ? this.deps.bucket?.take(now()) : undefined;
+    const retryAfter = isReport ? this.deps.bucket?.take(now()) : undefined;
     if (retryAfter !== undefined) {
       stats.rateLimited++;
       this.send(response, 429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) },
