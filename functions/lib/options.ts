@@ -44,7 +44,9 @@ export interface StreamParams {
 
 /** Options shared by {@link stream}, {@link lessonTranscripts} and {@link records}. */
 export interface ReadConfig<P = StreamParams> {
+  /** Where and as whom to connect: `{ domain, appkey, token }` (or `baseUrl` instead of `domain`). */
   credentials: LibraryCredentials;
+  /** What to read: `{ collection, start_time, end_time? }`. */
   params: P;
   /**
    * After the first window, keep polling: every `interval` ms read the records changed since
@@ -83,6 +85,7 @@ export type TranscriptParams = Omit<StreamParams, 'collection'> & { collection?:
 
 /** How a stream ended: its window read (`completed`), or `signal` aborted (`stopped`). */
 export interface StreamResult {
+  /** `completed`: the window was read to its end; `stopped`: `signal` aborted first. */
   status: 'completed' | 'stopped';
   /** Records passed to `callback`. */
   records: number;
