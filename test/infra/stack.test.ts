@@ -47,10 +47,11 @@ const idOf = (construct: IConstruct): string => {
 };
 const props = (construct: IConstruct) => R[idOf(construct)].Properties;
 
+// Synthesis bundles both functions with esbuild: seconds alone, much longer on a loaded machine.
 beforeAll(() => {
   synth = synthesize(CONTEXT);
   R = synth.json.Resources;
-});
+}, 180_000);
 afterAll(() => synth?.dispose());
 
 describe('landing zone', () => {
