@@ -46,7 +46,7 @@ export class InvalidTimeZoneError extends TimeError {
   constructor(readonly input: string, readonly value: string) {
     super(
       `${input} '${value}' is not an IANA time zone; use a name such as UTC, Europe/Paris or America/New_York ` +
-        `(Intl.supportedValuesOf('timeZone') lists all ${Intl.supportedValuesOf('timeZone').length})`,
+        '(any that Intl.supportedValuesOf(\'timeZone\') lists)',
     );
   }
 }
