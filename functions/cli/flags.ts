@@ -21,6 +21,12 @@ export const FLAGS = {
     help: "records created or updated >= this: unix seconds, ISO 8601 or a strtotime phrase such as '-15 minutes' (required unless --state has a bookmark)",
   },
   end_time: { type: 'string', value: '<time>', example: 'now', help: "records created or updated < this (default: now); same forms as --start_time" },
+  timezone: {
+    type: 'string',
+    value: '<Area/City>',
+    example: 'America/New_York',
+    help: "IANA zone that --start_time/--end_time phrases and zone-less dates mean, as PHP's date.timezone (default UTC)",
+  },
   fields: {
     type: 'string',
     value: '<paths>',

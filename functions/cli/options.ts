@@ -6,6 +6,7 @@ import type { Env } from '../config/env.js';
 import { COLLECTIONS, type CollectionName, parseCollectionName } from '../conveyour/collections.js';
 import type { QueryWindow, UnixSeconds } from '../conveyour/types.js';
 import { resolveTime, resolveWindow } from '../time/timeExpression.js';
+import { parseTimeZone } from '../time/timeZone.js';
 import type { RawArgs } from './args.js';
 import { UsageError } from './errors.js';
 import { parseFields } from './fields.js';
@@ -60,7 +61,7 @@ export interface OptionsContext {
   readFile: (path: string) => string;
 }
 
-/** @throws UsageError, InvalidTimeError, EmptyWindowError, UnknownCollectionError (all exit 2). */
+/** @throws UsageError, InvalidTimeError, InvalidTimeZoneError, EmptyWindowError, UnknownCollectionError (all exit 2). */
 export function buildCommand(raw: RawArgs, context: OptionsContext): CliCommand {
   if (raw.help) return { kind: 'help' };
   const config = raw.config === undefined ? {} : parseSingerConfig(read(context, '--config', raw.config), raw.config);
@@ -76,12 +77,13 @@ export function buildCommand(raw: RawArgs, context: OptionsContext): CliCommand 
   }
   const priorState = raw.state === undefined ? {} : parseSingerState(read(context, '--state', raw.state), raw.state);
   const bookmark = raw.state === undefined ? undefined : bookmarkOf(priorState, collection, raw.state);
+  const zone = raw.timezone === undefined ? 'UTC' : parseTimeZone(raw.timezone, '--timezone');
   const window =
     bookmark !== undefined
-      ? windowFromBookmark(bookmark, endInput, context.now)
+      ? windowFromBookmark(bookmark, endInput, context.now, zone)
       : watch
-        ? watchWindow(raw, config, context.now)
-        : windowFromFlags(raw, config, context.now);
+        ? watchWindow(raw, config, context.now, zone)
+        : windowFromFlags(raw, config, context.now, zone);
   return {
     kind: 'stream',
     plan: { collection, window, watch, intervalMs },
@@ -139,15 +141,15 @@ function startInput(raw: RawArgs, config: SingerConfig): string {
   return start;
 }
 
-function windowFromFlags(raw: RawArgs, config: SingerConfig, now: UnixSeconds): QueryWindow {
+function windowFromFlags(raw: RawArgs, config: SingerConfig, now: UnixSeconds, timeZone: string): QueryWindow {
   const start = startInput(raw, config);
   const end = raw.end_time ?? config.end_time;
-  return resolveWindow({ start, ...(end === undefined ? {} : { end }) }, now, { start: '--start_time', end: '--end_time' });
+  return resolveWindow({ start, ...(end === undefined ? {} : { end }) }, now, { start: '--start_time', end: '--end_time' }, timeZone);
 }
 
 /** A watch may start now (`--start_time=now --watch` tails only what changes from here on): the first window may be empty. */
-function watchWindow(raw: RawArgs, config: SingerConfig, now: UnixSeconds): QueryWindow {
-  const start = resolveTime(startInput(raw, config), { now, name: '--start_time' });
+function watchWindow(raw: RawArgs, config: SingerConfig, now: UnixSeconds, timeZone: string): QueryWindow {
+  const start = resolveTime(startInput(raw, config), { now, name: '--start_time', timeZone });
   return { start, end: Math.max(start, now) };
 }
 
@@ -155,8 +157,8 @@ function watchWindow(raw: RawArgs, config: SingerConfig, now: UnixSeconds): Quer
  * A bookmark at or past the end means nothing new yet: an empty window (no query, the same
  * STATE again), not an error, so a runner may schedule the tap as often as it likes.
  */
-function windowFromBookmark(bookmark: UnixSeconds, endInput: string | undefined, now: UnixSeconds): QueryWindow {
-  const end = endInput === undefined ? now : resolveTime(endInput, { now, name: '--end_time' });
+function windowFromBookmark(bookmark: UnixSeconds, endInput: string | undefined, now: UnixSeconds, timeZone: string): QueryWindow {
+  const end = endInput === undefined ? now : resolveTime(endInput, { now, name: '--end_time', timeZone });
   return { start: bookmark, end: Math.max(bookmark, end) };
 }
 

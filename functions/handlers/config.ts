@@ -14,6 +14,7 @@ import { ConfigError, optionalNumber, optionalString, requireString, type Env } 
 import { normalisePrefix } from '../pipeline/landing.js';
 import type { PipelinePolicy } from '../pipeline/orchestrate.js';
 import { resolveTime } from '../time/timeExpression.js';
+import { parseTimeZone } from '../time/timeZone.js';
 
 export interface SourceConfig {
   name: string;
@@ -79,7 +80,7 @@ export function parseSources(raw: string, nowMs: number): SourceConfig[] {
   return parsed.map((entry: unknown, index) => {
     const at = `PIPELINE_SOURCES[${index}]`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(at, `${at} must be an object {name, domain, secretId, collections}`);
-    const { name, domain, baseUrl, secretId, collections, initialStartTime } = entry as Record<string, unknown>;
+    const { name, domain, baseUrl, secretId, collections, initialStartTime, timezone } = entry as Record<string, unknown>;
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new ConfigError(`${at}.name`, `${at}.name must be 1-64 letters, digits, '-' or '_', starting with a letter or digit, got ${JSON.stringify(name)}`);
     }
@@ -92,12 +93,17 @@ export function parseSources(raw: string, nowMs: number): SourceConfig[] {
     if (secretId !== undefined && (typeof secretId !== 'string' || secretId === '')) {
       throw new ConfigError(`${at}.secretId`, `${at}.secretId must be a Secrets Manager secret name or ARN, got ${JSON.stringify(secretId)}`);
     }
+    // `timezone` (IANA, default UTC): the zone an initialStartTime phrase means, as PHP's date.timezone.
+    const timeZone = timezone === undefined ? 'UTC' : parseTimeZone(String(timezone), `${at}.timezone`);
     return {
       name,
       baseUrl: url,
       secretId: secretId as string | undefined,
       collections: parseCollections(collections, `${at}.collections`),
-      initialStart: initialStartTime === undefined ? 0 : resolveTime(String(initialStartTime), { now: Math.floor(nowMs / 1000), name: `${at}.initialStartTime` }),
+      initialStart:
+        initialStartTime === undefined
+          ? 0
+          : resolveTime(String(initialStartTime), { now: Math.floor(nowMs / 1000), name: `${at}.initialStartTime`, timeZone }),
     };
   });
 }

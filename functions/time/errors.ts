@@ -10,7 +10,8 @@ export class TimeError extends Error {
 /** The forms `resolveTime` accepts, quoted in every InvalidTimeError. */
 export const ACCEPTED_TIME_FORMS =
   "unix seconds (1683228479), ISO 8601 (2023-05-04, 2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) " +
-  "or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479')";
+  "or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479', " +
+  "'first monday of next month', '2023-05-04 10:00 America/New_York')";
 
 /** The value is not a time this module can resolve. */
 export class InvalidTimeError extends TimeError {
@@ -35,6 +36,18 @@ export class MillisecondsTimeError extends InvalidTimeError {
   override name = 'MillisecondsTimeError';
   constructor(input: string, value: string, readonly suggestedSeconds: number) {
     super(input, value, 'looks like milliseconds', `the API takes unix seconds: use ${suggestedSeconds}`);
+  }
+}
+
+/** Not an IANA time-zone name this Node knows. */
+export class InvalidTimeZoneError extends TimeError {
+  override readonly code = 'TIME_ZONE_INVALID';
+  override name = 'InvalidTimeZoneError';
+  constructor(readonly input: string, readonly value: string) {
+    super(
+      `${input} '${value}' is not an IANA time zone; use a name such as UTC, Europe/Paris or America/New_York ` +
+        '(any that Intl.supportedValuesOf(\'timeZone\') lists)',
+    );
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Time expressions as the original tool accepted them (unix seconds, strtotime phrases),
- * plus ISO 8601, resolved here to unix seconds in UTC. The API would evaluate phrases in
- * its user's time zone; resolving them on the client keeps a window independent of it.
+ * plus ISO 8601, resolved here to unix seconds. The API evaluates phrases in its user's time
+ * zone; resolving them on the client, in UTC or the zone the user names, keeps a window
+ * independent of a server's settings.
  */
-import { strtotime } from 'locutus/php/datetime/strtotime';
 import type { QueryWindow, UnixSeconds } from '../conveyour/types.js';
 import { EmptyWindowError, InvalidTimeError, MillisecondsTimeError } from './errors.js';
+import { phpStrtotime } from './phpStrtotime.js';
+import { instantOf } from './timeZone.js';
 
 /** 9999-12-31T23:59:59Z: anything larger is not a date a user meant in seconds. */
 const MAX_UNIX_SECONDS = 253_402_300_799;
@@ -20,13 +22,18 @@ export interface ResolveOptions {
   now: UnixSeconds;
   /** The input's name in messages, e.g. `--start_time`. */
   name: string;
+  /**
+   * The IANA zone phrases and zone-less ISO dates are read in, as PHP's date.timezone
+   * (canonical: see parseTimeZone). Default UTC.
+   */
+  timeZone?: string;
 }
 
 /**
  * Resolves one time expression to unix seconds (UTC).
  * @example resolveTime('-15 minutes', { now: 1700000000, name: '--start_time' }) // 1699999100
  */
-export function resolveTime(input: string, { now, name }: ResolveOptions): UnixSeconds {
+export function resolveTime(input: string, { now, name, timeZone = 'UTC' }: ResolveOptions): UnixSeconds {
   const value = input.trim();
   if (value === '') throw new InvalidTimeError(name, input, 'is empty');
   if (UNSIGNED_INTEGER.test(value)) return fromUnixDigits(value, name, input);
@@ -35,8 +42,8 @@ export function resolveTime(input: string, { now, name }: ResolveOptions): UnixS
     throw new InvalidTimeError(name, input, 'is a signed number', `write a phrase such as '${value} seconds', or unix seconds without a sign`);
   }
   const iso = ISO_8601.exec(value);
-  if (iso) return fromIso(iso, name, input);
-  const resolved = strtotimeInUtc(value, now);
+  if (iso) return fromIso(iso, name, input, timeZone);
+  const resolved = phpStrtotime(value, now, timeZone);
   if (resolved === false || !Number.isFinite(resolved)) throw new InvalidTimeError(name, input, 'is not a time');
   if (resolved < 0) throw new InvalidTimeError(name, input, `resolves before 1970 (${resolved})`);
   return Math.floor(resolved);
@@ -56,10 +63,11 @@ export function resolveWindow(
   { start, end = 'now' }: { start: string; end?: string },
   now: UnixSeconds,
   names: WindowNames = { start: 'start_time', end: 'end_time' },
+  timeZone = 'UTC',
 ): QueryWindow {
   const window = {
-    start: resolveTime(start, { now, name: names.start }),
-    end: resolveTime(end, { now, name: names.end }),
+    start: resolveTime(start, { now, name: names.start, timeZone }),
+    end: resolveTime(end, { now, name: names.end, timeZone }),
   };
   if (window.end <= window.start) {
     throw new EmptyWindowError(
@@ -82,7 +90,7 @@ function fromUnixDigits(value: string, name: string, input: string): UnixSeconds
   throw new InvalidTimeError(name, input, 'is beyond the year 9999 in unix seconds');
 }
 
-function fromIso(match: RegExpExecArray, name: string, input: string): UnixSeconds {
+function fromIso(match: RegExpExecArray, name: string, input: string, timeZone: string): UnixSeconds {
   const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)));
   const local = Date.UTC(year!, month! - 1, day!, hour, minute, second);
   const check = new Date(local);
@@ -97,34 +105,18 @@ function fromIso(match: RegExpExecArray, name: string, input: string): UnixSecon
   ) {
     throw new InvalidTimeError(name, input, 'is not a valid calendar date and time');
   }
-  // No zone means UTC (as for date-only forms), never the machine's zone.
-  const seconds = Math.floor(local / 1000) - zoneOffsetSeconds(match[7]);
+  // No zone means the given zone (UTC by default), as PHP reads it, never the machine's zone.
+  const seconds =
+    match[7] === undefined
+      ? instantOf({ y: year!, m: month!, d: day!, h: hour, i: minute, s: second }, timeZone)
+      : Math.floor(local / 1000) - zoneOffsetSeconds(match[7]);
   if (seconds < 0) throw new InvalidTimeError(name, input, 'is before 1970');
   return seconds;
 }
 
-function zoneOffsetSeconds(zone: string | undefined): number {
-  if (zone === undefined || zone.toUpperCase() === 'Z') return 0;
+function zoneOffsetSeconds(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60);
-}
-
-const UTC_NAMES = new Set(['UTC', ':UTC', 'Etc/UTC', ':Etc/UTC', 'GMT', 'Etc/GMT']);
-
-/**
- * locutus evaluates "yesterday" and "last monday" in the process time zone. Entry points pin
- * TZ=UTC; this also holds for a caller that did not (Node re-reads TZ when it is assigned, and
- * the call is synchronous, so nothing else observes the switch).
- */
-function strtotimeInUtc(phrase: string, now: UnixSeconds): number | false {
-  const previous = process.env.TZ;
-  if (previous !== undefined && UTC_NAMES.has(previous)) return strtotime(phrase, now);
-  process.env.TZ = 'UTC';
-  try {
-    return strtotime(phrase, now);
-  } finally {
-    if (previous === undefined) delete process.env.TZ;
-    else process.env.TZ = previous;
-  }
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { COLLECTIONS, parseCollectionName, type CollectionName } from '../../functions/conveyour/collections.js';
 import { ConfigError, parseNumber } from '../../functions/config/env.js';
 import { resolveTime } from '../../functions/time/timeExpression.js';
+import { parseTimeZone } from '../../functions/time/timeZone.js';
 
 export const USAGE = `usage: npm run backfill -- --collection=NAME|all --from=TIME [--to=TIME] [--concurrency=N] [--source=NAME]
                         [--data-dir=DIR] | [--outputs=cdk-outputs.json | --table=NAME --queue-url=URL] [--region=R] [--detach]
@@ -11,6 +12,7 @@ export const USAGE = `usage: npm run backfill -- --collection=NAME|all --from=TI
   --from=TIME            where the backfill starts: unix seconds, ISO 8601 or a phrase ('-5 years')
   --to=TIME              where it ends (default: where the collection's tail began, so the two meet
                          without overlap; now if the tail never ran)
+  --timezone=Area/City   the IANA zone --from/--to phrases and zone-less dates mean (default UTC)
   --concurrency=N        windows read at once (default 4, 1-64); halved while the API answers 429
   --source=NAME          the ConveYour source (default: the only one; 'local' locally)
   --id=ID                the backfill's id (default: from the time; letters, digits, '-')
@@ -42,6 +44,7 @@ export function parseBackfillArgs(argv: string[], nowMs: number): BackfillArgs |
         collection: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        timezone: { type: 'string' },
         concurrency: { type: 'string', default: '4' },
         source: { type: 'string' },
         id: { type: 'string' },
@@ -61,8 +64,9 @@ export function parseBackfillArgs(argv: string[], nowMs: number): BackfillArgs |
   if (!values.collection) throw new ConfigError('--collection', `--collection is required: one of ${COLLECTIONS.join(', ')}, or all`);
   if (!values.from) throw new ConfigError('--from', `--from is required, e.g. --from=2019-01-01 or --from='-5 years'`);
   const nowSec = Math.floor(nowMs / 1000);
-  const from = resolveTime(values.from, { now: nowSec, name: '--from' });
-  const to = values.to === undefined ? undefined : resolveTime(values.to, { now: nowSec, name: '--to' });
+  const timeZone = values.timezone === undefined ? 'UTC' : parseTimeZone(values.timezone, '--timezone');
+  const from = resolveTime(values.from, { now: nowSec, name: '--from', timeZone });
+  const to = values.to === undefined ? undefined : resolveTime(values.to, { now: nowSec, name: '--to', timeZone });
   if (to !== undefined && to <= from) throw new ConfigError('--to', `--to (${values.to}) must be after --from (${values.from})`);
   const id = values.id ?? new Date(nowMs).toISOString().slice(0, 19).replace(/[:T]/g, '-');
   if (!/^[A-Za-z0-9-]{1,40}$/.test(id)) throw new ConfigError('--id', `--id must be 1-40 letters, digits or '-', got '${id}'`);

@@ -15,6 +15,7 @@ import { resolveTime } from '../../functions/time/timeExpression.js';
 import { DEFAULT_HISTORY_START, parseHistoryStart } from '../../functions/time/historyStart.js';
 import { UNDATED_PARTITION_DATE } from '../../functions/pipeline/landing.js';
 import { EXAMPLE_DOMAIN, readSourcesFile, type SourcesFile } from './sourcesFile.js';
+import { parseTimeZone } from '../../functions/time/timeZone.js';
 
 /** One ConveYour account the pipeline tails. */
 export interface SourceSettings {
@@ -25,6 +26,8 @@ export interface SourceSettings {
   collections: CollectionName[];
   /** Where a collection without a checkpoint starts (unix seconds, ISO date or a phrase); absent: all history. */
   initialStartTime?: string;
+  /** The IANA zone an initialStartTime phrase means (PHP's date.timezone); absent: UTC. */
+  timezone?: string;
 }
 
 export interface StackSettings {
@@ -63,7 +66,7 @@ export const MIN_UNRESERVED_CONCURRENCY = 100;
 export const TICK_RESERVED_CONCURRENCY = 2;
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-const SOURCE_KEYS = ['name', 'domain', 'collections', 'initialStartTime'];
+const SOURCE_KEYS = ['name', 'domain', 'collections', 'initialStartTime', 'timezone'];
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** 40 characters leaves room in the 64 of the IAM role named after it ({stack}-snowflake-reader). */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
@@ -193,13 +196,15 @@ function parseSources(value: unknown, nowMs: number): SourceSettings[] {
     const domain = text(record.domain, `${at}.domain`);
     if (domain === undefined) throw new ConfigError(`${at}.domain`, `context "${at}.domain" is required (e.g. "acme.conveyour.com")`);
     checkDomain(domain, `${at}.domain`);
+    const zone = record.timezone === undefined ? undefined : checkTimeZone(record.timezone, `${at}.timezone`);
     const start = record.initialStartTime;
-    if (start !== undefined) checkStartTime(start, `${at}.initialStartTime`, nowMs);
+    if (start !== undefined) checkStartTime(start, `${at}.initialStartTime`, nowMs, zone);
     return {
       name,
       domain: domain.toLowerCase(),
       collections: parseCollections(record.collections, `${at}.collections`),
       ...(start === undefined ? {} : { initialStartTime: String(start) }),
+      ...(zone === undefined ? {} : { timezone: zone }),
     };
   });
 }
@@ -213,11 +218,19 @@ function checkDomain(domain: string, key: string): void {
   }
 }
 
-function checkStartTime(start: unknown, key: string, nowMs: number): void {
+function checkTimeZone(zone: unknown, key: string): string {
+  try {
+    return parseTimeZone(String(zone), key);
+  } catch (error) {
+    throw new ConfigError(key, `context "${key}": ${(error as Error).message}; ${HOW_TO_SET}`);
+  }
+}
+
+function checkStartTime(start: unknown, key: string, nowMs: number, timeZone = 'UTC'): void {
   const hint = 'must be unix seconds, an ISO 8601 date such as "2019-01-01", or a phrase such as "-30 days"';
   if (typeof start !== 'string' && typeof start !== 'number') throw invalid(key, hint, start);
   try {
-    resolveTime(String(start), { now: Math.floor(nowMs / 1000), name: key });
+    resolveTime(String(start), { now: Math.floor(nowMs / 1000), name: key, timeZone });
   } catch (error) {
     // The parser's message names the input and lists the accepted forms already.
     throw new ConfigError(key, `context "${key}": ${(error as Error).message}; ${HOW_TO_SET}`);

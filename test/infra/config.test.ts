@@ -42,6 +42,12 @@ describe('settings from context', () => {
     expect(UNDATED_PARTITION_DATE >= DEFAULT_HISTORY_START).toBe(true);
   });
 
+  it('keep a source\'s timezone, canonical, and hand it to the functions in PIPELINE_SOURCES', () => {
+    const settings = parse(source({ initialStartTime: 'first day of last month', timezone: 'america/new_york' }));
+    expect(settings.sources[0]).toMatchObject({ initialStartTime: 'first day of last month', timezone: 'America/New_York' });
+    expect(JSON.parse(pipelineSourcesJson(settings.sources, (name) => `secret-${name}`, Date.now()))[0]).toMatchObject({ timezone: 'America/New_York' });
+  });
+
   it('read sources and numbers given as strings on the command line (-c key=value)', () => {
     const settings = parse({
       sources: JSON.stringify([{ name: 'acme', domain: 'Acme.ConveYour.com', collections: 'contacts, events', initialStartTime: 1_600_000_000 }]),
@@ -78,7 +84,8 @@ describe('a bad context value fails with the key and what would be valid', () =>
     ['a source name used twice', { sources: [{ name: 'a', domain: 'a.conveyour.com' }, { name: 'a', domain: 'b.conveyour.com' }] }, /"sources\[1\]\.name" is used twice/],
     ['a source without a domain', { sources: [{ name: 'a' }] }, /"sources\[0\]\.domain" is required \(e\.g\. "acme\.conveyour\.com"\)/],
     ['a domain with a scheme', source({ domain: 'https://acme.conveyour.com' }), /"sources\[0\]\.domain" must be a bare host name such as "acme\.conveyour\.com"/],
-    ['an unknown key in a source', source({ collection: 'events' }), /"sources\[0\]" has unknown key\(s\) collection; valid: name, domain, collections, initialStartTime/],
+    ['an unknown key in a source', source({ collection: 'events' }), /"sources\[0\]" has unknown key\(s\) collection; valid: name, domain, collections, initialStartTime, timezone/],
+    ['an unknown time zone', source({ timezone: 'Mars/Olympus', initialStartTime: 'yesterday' }), /"sources\[0\]\.timezone": sources\[0\]\.timezone 'Mars\/Olympus' is not an IANA time zone/],
     ['an unknown collection', source({ collections: ['events', 'emails'] }), /"sources\[0\]\.collections" has unknown collection\(s\) "emails"; valid: campaigns, contacts/],
     ['an unparseable start time', source({ initialStartTime: 'last tuesdayish' }), /"sources\[0\]\.initialStartTime": .*'last tuesdayish' is not a time; use unix seconds/],
     ['sources that are not JSON', { sources: '[{name:' }, /"sources" must be JSON/],

@@ -117,7 +117,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   sources(
     'an initialStartTime that is not a time',
     acme({ initialStartTime: 'last blursday' }),
-    `PIPELINE_SOURCES[0].initialStartTime 'last blursday' is not a time; use unix seconds (1683228479), ISO 8601 (2023-05-04, 2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479')`,
+    `PIPELINE_SOURCES[0].initialStartTime 'last blursday' is not a time; use unix seconds (1683228479), ISO 8601 (2023-05-04, 2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479', 'first monday of next month', '2023-05-04 10:00 America/New_York')`,
   ),
   env('LANDING_BUCKET missing', { LANDING_BUCKET: undefined }, 'LANDING_BUCKET is required'),
   env('CHECKPOINT_TABLE blank', { CHECKPOINT_TABLE: '   ' }, 'CHECKPOINT_TABLE is required'),

@@ -171,3 +171,15 @@ describe('outcomeOf: exit codes', () => {
     expect(outcomeOf(new Error('first\n  second')).message).toBe('first second');
   });
 });
+
+describe('buildCommand: --timezone', () => {
+  it("reads phrases and zone-less dates in the zone, as PHP's date.timezone would", () => {
+    // NOW is 2023-11-14T22:13:20Z, already Wednesday 07:13 in Tokyo: "yesterday" there is Tuesday 00:00 JST.
+    const command = streamCommand(['--collection=events', '--start_time=yesterday', '--end_time=2023-11-15', '--timezone=Asia/Tokyo']);
+    expect(command.plan.window).toEqual({ start: Date.parse('2023-11-13T15:00:00Z') / 1000, end: Date.parse('2023-11-14T15:00:00Z') / 1000 });
+  });
+
+  it('defaults to UTC', () => {
+    expect(streamCommand(['--collection=events', '--start_time=yesterday']).plan.window.start).toBe(Date.parse('2023-11-13T00:00:00Z') / 1000);
+  });
+});

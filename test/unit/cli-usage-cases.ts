@@ -19,9 +19,10 @@ export interface UsageCase {
 
 const COLLECTIONS = 'campaigns, contacts, events, lessons, message_reports, tags, triggers, trigger_logs, lesson_transcripts';
 const FLAGS =
-  '--collection, --start_time, --end_time, --fields, --watch, --interval, --pretty, --debug, --format, --config, --state, --catalog, --discover, --help';
+  '--collection, --start_time, --end_time, --timezone, --fields, --watch, --interval, --pretty, --debug, --format, --config, --state, --catalog, --discover, --help';
 const FORMS =
-  "use unix seconds (1683228479), ISO 8601 (2023-05-04, 2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479')";
+  "use unix seconds (1683228479), ISO 8601 (2023-05-04, 2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) or a strtotime phrase ('-15 minutes', '-1 day', 'yesterday', 'last monday', 'now', '@1683228479', " +
+  "'first monday of next month', '2023-05-04 10:00 America/New_York')";
 const EVENTS = ['--collection=events', '--start_time=-1 hour'];
 
 /** The fixed now of these cases: 2023-11-14T22:13:20Z. */
@@ -74,6 +75,11 @@ export const USAGE_CASES: UsageCase[] = [
     title: 'a flag given twice with different values',
     argv: ['--collection=events', '--start_time=0', '--start-time=1'],
     message: "--start_time is given twice ('0' as --start_time, '1' as --start-time); give it once",
+  },
+  {
+    title: 'an unknown time zone',
+    argv: ['--collection=events', '--start_time=yesterday', '--timezone=America/Springfield'],
+    message: `--timezone 'America/Springfield' is not an IANA time zone; use a name such as UTC, Europe/Paris or America/New_York (any that Intl.supportedValuesOf('timeZone') lists)`,
   },
   { title: 'a time that is not a time', argv: ['--collection=events', '--start_time=last blursday'], message: `--start_time 'last blursday' is not a time; ${FORMS}` },
   {

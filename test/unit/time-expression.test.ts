@@ -111,7 +111,7 @@ describe('resolveTime: strtotime phrases, evaluated in UTC at the given now', ()
     expect((error as Error).message).toBe(
       "--start_time 'next blursday' is not a time; use unix seconds (1683228479), ISO 8601 (2023-05-04, " +
         "2023-05-04T19:27:59Z, 2023-05-04T21:27:59+02:00) or a strtotime phrase ('-15 minutes', '-1 day', " +
-        "'yesterday', 'last monday', 'now', '@1683228479')",
+        "'yesterday', 'last monday', 'now', '@1683228479', 'first monday of next month', '2023-05-04 10:00 America/New_York')",
     );
   });
 

@@ -222,6 +222,7 @@ export function pipelineSourcesJson(sources: readonly SourceSettings[], secretId
       // "all" keeps the variable short: Lambda allows 4 KiB for all variables together.
       collections: source.collections.length === COLLECTIONS.length ? 'all' : source.collections,
       ...(source.initialStartTime === undefined ? {} : { initialStartTime: source.initialStartTime }),
+      ...(source.timezone === undefined ? {} : { timezone: source.timezone }),
     })),
   );
   parseSources(json, nowMs);
