@@ -111,4 +111,17 @@ describe('S3ObjectSink', () => {
     await expect(put).rejects.toThrow(`s3://no-such-bucket/${object!.key}`);
     await expect(put).rejects.toThrow(/NoSuchBucket/);
   });
+
+  it('abandons a PUT whose invocation reached its write deadline, and stores nothing', async () => {
+    const { bucket } = await aws.fresh();
+    const sink = new S3ObjectSink(aws.clients.s3, bucket);
+    const [object] = await encodeLandingObjects(identity, [contact(1)]);
+    const deadline = new AbortController();
+    deadline.abort(new Error('write deadline'));
+
+    await expect(sink.put(object!, { signal: deadline.signal })).rejects.toThrow(LandingWriteError);
+
+    await expect(getObject(bucket, object!.key)).rejects.toThrow(/NoSuchKey|does not exist/);
+  });
 });
+
