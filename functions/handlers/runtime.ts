@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import { type Env, optionalString } from '../config/env.js';
 import { createAwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
@@ -57,7 +57,6 @@ export function createRuntime(env: Env): Runtime {
   let throttledAt = 0;
   const secrets = new ConveYourSecrets(aws.secretsManager);
   const tuning = clientTuningFromEnv(env);
-  const lagFloorSeconds = optionalNumber(env, 'LAG_METRIC_FLOOR_SECONDS', 180, { min: 0, integer: true });
   const retries = new Map<string, number>();
   const log = logOf(logger);
 
@@ -101,11 +100,13 @@ export function createRuntime(env: Env): Runtime {
       return Promise.all(config.sources.map(async (source) => ({ name: source.name, collections: source.collections, pages: await clientOf(source) })));
     },
     deps(context) {
+      // Every log line of the invocation carries its request id (function_request_id), and cold_start.
+      logger.addContext(context);
       const startedAt = Date.now();
       return {
         plans,
-        stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 120, { min: 30, integer: true }) * 1000,
-        throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
+        stallMs: config.backfill.stallMs,
+        throttleHoldMs: config.backfill.throttleHoldMs,
         throttledRecently: () => throttledAt >= startedAt,
         store,
         sink,
@@ -119,7 +120,7 @@ export function createRuntime(env: Env): Runtime {
       };
     },
     report(result, kind, startedMs) {
-      reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
+      reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds: config.lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
       retries.clear();
     },
   };

@@ -99,3 +99,24 @@ describe('a source whose secret cannot be read', () => {
     }
   });
 });
+
+describe('the runtime logger', () => {
+  it('carries the Lambda request id on every line of the invocation', () => {
+    const runtime = createRuntime({
+      PIPELINE_SOURCES: JSON.stringify([{ name: 'good', baseUrl: 'http://127.0.0.1:9', secretId: 'conveyour/good', collections: ['events'] }]),
+      LANDING_BUCKET: 'bucket',
+      CHECKPOINT_TABLE: 'table',
+      CONTINUATION_QUEUE_URL: 'http://127.0.0.1:9/queue',
+      AWS_REGION: 'us-east-1',
+    });
+    const context = { awsRequestId: 'req-1234', functionName: 'tick', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tick', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 60_000 };
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      runtime.deps(context as never).log.info('hello');
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ message: 'hello', function_request_id: 'req-1234' })]);
+  });
+});
