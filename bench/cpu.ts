@@ -6,7 +6,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { classifyResponse } from '../functions/conveyour/response.js';
-import { encodeLandingObjects, GZIP_LEVEL } from '../functions/pipeline/landing.js';
+import { encodeLandingObjectsSync, GZIP_LEVEL } from '../functions/pipeline/landing.js';
 import { encodeRawLanding } from './alternatives/rawLanding.js';
 import { startSimulator } from '../infra/local/simulator/index.js';
 import { fixed, int, ratio, table, verdict } from './lib/format.js';
@@ -45,13 +45,13 @@ export async function runCpu(options: CpuOptions, log: (line: string) => void): 
   const stages: Record<string, () => void> = {
     'decode (UTF-8 body to string)': () => bodies.forEach((body) => body.bytes.toString('utf8')),
     'parse + validate (classifyResponse)': () => bodies.forEach((body) => classifyResponse({ status: 200, headers: {}, body: body.text }, context)),
-    'encode NDJSON.gz (encodeLandingObjects)': () => parsedPages.forEach((page) => encodeLandingObjects(identity, page)),
+    'encode NDJSON.gz (encodeLandingObjects)': () => parsedPages.forEach((page) => encodeLandingObjectsSync(identity, page)),
     '(alternative) encode from raw slices of the body instead': () => bodies.forEach((body, index) => encodeRawLanding(body.bytes, parsedPages[index]!)),
   };
   const ours = () => {
     for (const body of bodies) {
       const page = classifyResponse({ status: 200, headers: {}, body: body.bytes.toString('utf8') }, context);
-      encodeLandingObjects(identity, page.results);
+      encodeLandingObjectsSync(identity, page.results);
     }
   };
   const alternative = () => {

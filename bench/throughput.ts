@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConveYourClient } from '../functions/conveyour/client.js';
-import { encodeLandingObjects, pageRange, type LandingObject } from '../functions/pipeline/landing.js';
+import { encodeLandingObjectsSync, pageRange, type LandingObject } from '../functions/pipeline/landing.js';
 import { runTick, type PipelinePolicy } from '../functions/pipeline/orchestrate.js';
 import { silentLog } from '../functions/pipeline/ports.js';
 import type { SimulatorReady } from './hosts/simulatorHost.js';
@@ -140,7 +140,7 @@ async function runBaseline(aws: BenchAws, client: ConveYourClient, policy: Pipel
     let batchBytes = 0;
     for await (const page of pages.pages({ collection, window })) {
       const identity = { prefix: policy.prefix, source: 'baseline', collection, window, run: 'bench', generation: 0, range: pageRange(page.sequence, page.sequence) };
-      for (const object of encodeLandingObjects(identity, page.records)) {
+      for (const object of encodeLandingObjectsSync(identity, page.records)) {
         const parts = batch.get(object.dt) ?? [];
         parts.push(object);
         batch.set(object.dt, parts);

@@ -22,7 +22,7 @@ import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Checkpoint, CheckpointKey } from '../pipeline/checkpoint.js';
 import { LeaseHeldError, LeaseLostError } from '../pipeline/errors.js';
-import type { CheckpointStore } from '../pipeline/ports.js';
+import type { CheckpointStore, WriteOptions } from '../pipeline/ports.js';
 
 export const CHECKPOINT_PARTITION_KEY = 'pk';
 
@@ -73,7 +73,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     return Item ? this.fromItem(Item) : undefined;
   }
 
-  async claim(next: Checkpoint, expectedVersion: number, nowMs: number): Promise<void> {
+  async claim(next: Checkpoint, expectedVersion: number, nowMs: number, options: WriteOptions = {}): Promise<void> {
     if (!(next.version > expectedVersion)) {
       throw new Error(`claim of ${checkpointPk(next)} must write a version above ${expectedVersion}, got ${next.version}`);
     }
@@ -87,7 +87,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
             ExpressionAttributeNames: { '#version': 'version', '#owner': 'leaseOwner', '#expires': 'leaseExpiresAtMs' },
             ExpressionAttributeValues: { ':expected': expectedVersion, ':now': nowMs, ...(me === undefined ? {} : { ':me': me }) },
           };
-    const blocker = await this.conditionalPut(next, condition);
+    const blocker = await this.conditionalPut(next, condition, options);
     if (!blocker || isOwnWrite(blocker, next)) return;
     const pk = checkpointPk(next);
     if (blocker.leaseOwner !== undefined && blocker.leaseOwner !== me && (blocker.leaseExpiresAtMs ?? 0) > nowMs) {
@@ -96,13 +96,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
     throw new LeaseLostError(`claim of ${pk} refused: expected version ${expectedVersion}, ${describeBlocker(blocker)}`);
   }
 
-  async save(next: Checkpoint, owner: string): Promise<void> {
+  async save(next: Checkpoint, owner: string, options: WriteOptions = {}): Promise<void> {
     const previous = next.version - 1;
     const blocker = await this.conditionalPut(next, {
       ConditionExpression: '#version = :prev AND #owner = :me',
       ExpressionAttributeNames: { '#version': 'version', '#owner': 'leaseOwner' },
       ExpressionAttributeValues: { ':prev': previous, ':me': owner },
-    });
+    }, options);
     if (!blocker || isOwnWrite(blocker, next)) return;
     const moved = [
       blocker.version !== previous ? `version now ${blocker.version ?? 'absent'} (expected ${previous})` : undefined,
@@ -127,11 +127,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   /** Writes the item; resolves undefined on success, or what blocked it when the condition failed. */
-  private async conditionalPut(next: Checkpoint, condition: Condition): Promise<Blocker | undefined> {
+  private async conditionalPut(next: Checkpoint, condition: Condition, options: WriteOptions): Promise<Blocker | undefined> {
     const pk = checkpointPk(next);
     try {
       await this.documents.send(
         new PutCommand({ TableName: this.tableName, Item: toItem(next), ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        // The invocation's write deadline: a write still unanswered then is abandoned, not left to outlive it.
+        options.signal ? { abortSignal: options.signal } : {},
       );
       return undefined;
     } catch (error) {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LandingObject } from '../pipeline/landing.js';
-import type { ObjectSink } from '../pipeline/ports.js';
+import type { ObjectSink, WriteOptions } from '../pipeline/ports.js';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 
@@ -31,7 +31,7 @@ export class S3ObjectSink implements ObjectSink {
     readonly bucket: string,
   ) {}
 
-  async put(object: LandingObject): Promise<void> {
+  async put(object: LandingObject, options: WriteOptions = {}): Promise<void> {
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -44,6 +44,8 @@ export class S3ObjectSink implements ObjectSink {
           ContentEncoding: 'gzip',
           Metadata: object.metadata,
         }),
+        // The invocation's write deadline: the checkpoint is not moved past an abandoned PUT.
+        options.signal ? { abortSignal: options.signal } : {},
       );
     } catch (error) {
       throw new LandingWriteError(this.bucket, object.key, error);

@@ -1,7 +1,7 @@
 /** ContinuationQueue on SQS: one SendMessage per continuation, the body from the core's encoder. */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { encodeContinuationMessage } from '../pipeline/messages.js';
-import type { ContinuationMessage, ContinuationQueue } from '../pipeline/ports.js';
+import type { ContinuationMessage, ContinuationQueue, WriteOptions } from '../pipeline/ports.js';
 
 /** A continuation could not be queued; the checkpoint still holds the cursor, so the next tick resumes it. */
 export class ContinuationSendError extends Error {
@@ -15,11 +15,12 @@ export class SqsContinuationQueue implements ContinuationQueue {
     readonly queueUrl: string,
   ) {}
 
-  async send(message: ContinuationMessage, options: { delaySeconds?: number } = {}): Promise<void> {
+  async send(message: ContinuationMessage, options: { delaySeconds?: number } & WriteOptions = {}): Promise<void> {
     const delay = options.delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.ceil(options.delaySeconds)));
     try {
       await this.sqs.send(
         new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeContinuationMessage(message), ...(delay ? { DelaySeconds: delay } : {}) }),
+        options.signal ? { abortSignal: options.signal } : {},
       );
     } catch (error) {
       const { name, message: reason } = error instanceof Error ? error : { name: 'Error', message: String(error) };

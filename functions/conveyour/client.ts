@@ -18,13 +18,13 @@
 import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { normalizeBaseUrl } from './endpoint.js';
-import { ConveYourError, MalformedResponseError, NetworkError, RetriableStatusError, RetriesExhaustedError } from './errors.js';
+import { ConveYourError, DeadlineError, MalformedResponseError, NetworkError, RetriableStatusError, RetriesExhaustedError } from './errors.js';
 import { CursorPaginator } from './paginator.js';
 import { sanitizedCause, secretsOf } from './redact.js';
 import { type PageBody, classifyResponse } from './response.js';
 import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
 import { dispatcherTransport, poolTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
-import type { CursorPosition, Credentials, Page, PageSource, QuerySpec } from './types.js';
+import type { Credentials, Page, PageOptions, PageSource, QuerySpec } from './types.js';
 
 export { clientOptionsFromEnv } from './endpoint.js';
 export type { RetryPolicy } from './retry.js';
@@ -115,11 +115,11 @@ export class ConveYourClient implements PageSource {
   }
 
   /** Pages of one query on its report path (reportPath); first page by collection+window(+con_id), later pages by query_id+cursor only. */
-  pages(query: QuerySpec, options: { resume?: CursorPosition; signal?: AbortSignal } = {}): AsyncIterable<Page> {
+  pages(query: QuerySpec, options: PageOptions = {}): AsyncIterable<Page> {
     if (this.closed) throw new Error('ConveYourClient is closed: create a new client to fetch more pages');
     // Built now so a bad query fails at the call, not at the first iteration.
     const paginator = new CursorPaginator(query, options.resume);
-    return this.run(paginator, options.signal);
+    return this.run(paginator, options.signal, options.remainingMs);
   }
 
   /** Closes the connections the client owns (a passed-in dispatcher stays open). */
@@ -129,10 +129,10 @@ export class ConveYourClient implements PageSource {
     await this.transport.close();
   }
 
-  private async *run(paginator: CursorPaginator, signal: AbortSignal | undefined): AsyncGenerator<Page> {
+  private async *run(paginator: CursorPaginator, signal: AbortSignal | undefined, remainingMs: (() => number) | undefined): AsyncGenerator<Page> {
     while (!paginator.done) {
       const { path, params } = paginator.request();
-      const fetched = await this.fetchWithRetries(path, params, signal);
+      const fetched = await this.fetchWithRetries(path, params, signal, remainingMs);
       yield paginator.advance(fetched.body, fetched);
     }
   }
@@ -141,6 +141,7 @@ export class ConveYourClient implements PageSource {
     path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
+    remainingMs?: () => number,
   ): Promise<{ body: PageBody; byteLength: number; fetchMs: number }> {
     const started = this.now();
     for (let attempt = 1; ; attempt++) {
@@ -162,9 +163,11 @@ export class ConveYourClient implements PageSource {
         }
         const elapsedMs = this.now() - started;
         const retryAfterMs = error instanceof RetriableStatusError ? error.retryAfterMs : undefined;
-        const decision = decideRetry({ attempt, elapsedMs, retryAfterMs, policy: this.policy, random: this.random });
+        const decision = decideRetry({ attempt, elapsedMs, retryAfterMs, policy: this.policy, random: this.random, ...(remainingMs ? { deadlineMs: remainingMs() } : {}) });
         if (!decision.retry) {
           this.emit({ type: 'failure', ...base });
+          // Not worth waiting into the caller's deadline: it saves what it has and continues later.
+          if (decision.deadline) throw new DeadlineError(`ConveYour asked for a retry, but ${decision.reason}. Last error: ${error.message}`, { cause: error });
           throw new RetriesExhaustedError(
             attempt,
             elapsedMs,

@@ -106,3 +106,13 @@ export class StalledCursorError extends ConveYourError {
   override readonly code = 'CONVEYOUR_STALLED_CURSOR';
   override name = 'StalledCursorError';
 }
+
+/**
+ * The invocation's deadline came (or the next retry's wait would pass it): the request was
+ * stopped or not retried. Not a ConveYour failure: the caller saves what it has and continues later.
+ */
+export class DeadlineError extends ConveYourError {
+  override readonly code = 'DEADLINE_REACHED';
+  override readonly retriable = true;
+  override name = 'DeadlineError';
+}

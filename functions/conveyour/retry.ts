@@ -60,7 +60,7 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
 
 export type RetryDecision =
   | { retry: true; delayMs: number }
-  | { retry: false; reason: string };
+  | { retry: false; reason: string; deadline?: true };
 
 /**
  * After attempt `attempt` failed with a retriable error: wait how long, or give up.
@@ -75,8 +75,10 @@ export function decideRetry(input: {
   retryAfterMs: number | undefined;
   policy: RetryPolicy;
   random: () => number;
+  /** Milliseconds before the caller's deadline: a wait that would not end before it is not started. */
+  deadlineMs?: number;
 }): RetryDecision {
-  const { attempt, elapsedMs, retryAfterMs, policy, random } = input;
+  const { attempt, elapsedMs, retryAfterMs, policy, random, deadlineMs } = input;
   if (attempt >= policy.maxAttempts) return { retry: false, reason: `${attempt} attempts made (retry.maxAttempts)` };
   const remaining = policy.maxElapsedMs - elapsedMs;
   if (remaining <= 0) return { retry: false, reason: `${elapsedMs} ms spent (retry.maxElapsedMs ${policy.maxElapsedMs})` };
@@ -86,8 +88,11 @@ export function decideRetry(input: {
       reason: `the server asked to wait ${retryAfterMs} ms (Retry-After), more than the ${remaining} ms left of retry.maxElapsedMs`,
     };
   }
-  const delay = Math.max(backoffDelayMs(attempt, policy, random), retryAfterMs ?? 0);
-  return { retry: true, delayMs: Math.min(delay, remaining) };
+  const delayMs = Math.min(Math.max(backoffDelayMs(attempt, policy, random), retryAfterMs ?? 0), remaining);
+  if (deadlineMs !== undefined && delayMs >= deadlineMs) {
+    return { retry: false, deadline: true, reason: `the next wait (${delayMs} ms) would not end before the caller's deadline (${Math.max(0, deadlineMs)} ms left)` };
+  }
+  return { retry: true, delayMs };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

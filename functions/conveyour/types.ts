@@ -54,11 +54,19 @@ export interface Page {
   fetchMs: number;
 }
 
+export interface PageOptions {
+  resume?: CursorPosition;
+  /** Stops the request in flight and any retry wait; the iterator then throws the signal's reason. */
+  signal?: AbortSignal;
+  /** Milliseconds before `signal` fires: a retry whose wait would not end before it is not waited for. */
+  remainingMs?: () => number;
+}
+
 /** Anything that can page a query: the HTTP client, or a fake in unit tests. */
 export interface PageSource {
   /**
    * Pages of one query in order. With `resume`, starts at that cursor instead of
    * opening a new query. Stops after the page without `nextCursor`.
    */
-  pages(query: QuerySpec, options?: { resume?: CursorPosition; signal?: AbortSignal }): AsyncIterable<Page>;
+  pages(query: QuerySpec, options?: PageOptions): AsyncIterable<Page>;
 }

@@ -11,6 +11,7 @@ import { COLLECTIONS, isCollectionName, type CollectionName } from '../conveyour
 import { baseUrlFromDomain, normalizeBaseUrl } from '../conveyour/endpoint.js';
 import type { UnixSeconds } from '../conveyour/types.js';
 import { ConfigError, optionalNumber, optionalString, requireString, type Env } from '../config/env.js';
+import { DEFAULT_MAX_HOPS, MAX_HOPS_LIMIT } from '../config/limits.js';
 import { normalisePrefix } from '../pipeline/landing.js';
 import type { PipelinePolicy } from '../pipeline/orchestrate.js';
 import { resolveTime } from '../time/timeExpression.js';
@@ -33,6 +34,14 @@ export interface PipelineConfig {
   policy: PipelinePolicy;
   /** Per attempt, for every AWS SDK request (the SDK's default is no timeout at all). */
   awsRequestTimeoutMs: number;
+  /** Below this lag an idle collection publishes no LagSeconds. */
+  lagFloorSeconds: number;
+  backfill: {
+    /** A window whose progress has not moved for this long is re-sent on a new chain. */
+    stallMs: number;
+    /** How long a backfill worker holds back after ConveYour throttled. */
+    throttleHoldMs: number;
+  };
 }
 
 const MiB = 1024 * 1024;
@@ -50,7 +59,7 @@ export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): Pipeli
     // Latency-bound: the speed-up over one contact at a time is at most this (BENCHMARKS.md, section 2).
     transcriptConcurrency: optionalNumber(env, 'TRANSCRIPT_CONCURRENCY', 16, { min: 1, max: 64, integer: true }),
     collectionConcurrency: optionalNumber(env, 'COLLECTION_CONCURRENCY', 4, { min: 1, max: 32, integer: true }),
-    maxHops: optionalNumber(env, 'MAX_HOPS', 10, { min: 0, max: 15, integer: true }),
+    maxHops: optionalNumber(env, 'MAX_HOPS', DEFAULT_MAX_HOPS, { min: 0, max: MAX_HOPS_LIMIT, integer: true }),
     safetyMarginMs: optionalNumber(env, 'SAFETY_MARGIN_MS', 10_000, { min: 0, integer: true }),
     initialStepEstimateMs: optionalNumber(env, 'INITIAL_STEP_ESTIMATE_MS', 5_000, { min: 0, integer: true }),
   };
@@ -61,6 +70,11 @@ export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): Pipeli
     queueUrl: requireString(env, 'CONTINUATION_QUEUE_URL'),
     policy,
     awsRequestTimeoutMs: optionalNumber(env, 'AWS_REQUEST_TIMEOUT_MS', 10_000, { min: 100, integer: true }),
+    lagFloorSeconds: optionalNumber(env, 'LAG_METRIC_FLOOR_SECONDS', 180, { min: 0, integer: true }),
+    backfill: {
+      stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 120, { min: 30, integer: true }) * 1000,
+      throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import { type Env, optionalString } from '../config/env.js';
 import { createAwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
@@ -15,12 +15,15 @@ import { ConveYourSecrets } from '../adapters/secrets.js';
 import { SqsContinuationQueue } from '../adapters/sqsContinuationQueue.js';
 import { DynamoBackfillStore } from '../adapters/dynamoBackfillStore.js';
 import type { BackfillDeps } from '../backfill/worker.js';
+import { describeError } from '../pipeline/errors.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
 import { clientTuningFromEnv } from '../conveyour/tuning.js';
 import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
 import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
+import type { PageSource } from '../conveyour/types.js';
+import { unavailableSource } from '../pipeline/unavailableSource.js';
 import { loadPipelineConfig, type PipelineConfig, type SourceConfig } from './config.js';
 
 export interface Runtime {
@@ -54,50 +57,56 @@ export function createRuntime(env: Env): Runtime {
   let throttledAt = 0;
   const secrets = new ConveYourSecrets(aws.secretsManager);
   const tuning = clientTuningFromEnv(env);
-  const lagFloorSeconds = optionalNumber(env, 'LAG_METRIC_FLOOR_SECONDS', 180, { min: 0, integer: true });
   const retries = new Map<string, number>();
   const log = logOf(logger);
 
   const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
     source.secretId ? secrets.credentials(source.secretId) : clientOptionsFromEnv({ ...env, CONVEYOUR_BASE_URL: source.baseUrl }).credentials;
 
-  let sources: Promise<SourceRuntime[]> | undefined;
-  const buildSources = async () =>
-    Promise.all(
-      config.sources.map(async (source) => ({
-        name: source.name,
-        collections: source.collections,
-        pages: new ConveYourClient({
-          baseUrl: source.baseUrl,
-          credentials: await credentialsOf(source),
-          ...tuning,
-          onEvent: (event) => {
-            if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
-            if (event.status === 429) throttledAt = Date.now();
-            if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
-          },
-        }),
-      })),
-    );
+  // One client per source, built on first use. A source whose credentials cannot be read is not
+  // cached: it runs as unavailable (each of its collections fails with the reason) and the next
+  // invocation reads its secret again; it never stops the other sources.
+  const clients = new Map<string, Promise<PageSource>>();
+  const clientOf = (source: SourceConfig): Promise<PageSource> => {
+    let client = clients.get(source.name);
+    if (!client) {
+      client = credentialsOf(source).then(
+        (credentials) =>
+          new ConveYourClient({
+            baseUrl: source.baseUrl,
+            credentials,
+            ...tuning,
+            onEvent: (event) => {
+              if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+              if (event.status === 429) throttledAt = Date.now();
+              if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
+            },
+          }),
+      );
+      clients.set(source.name, client);
+      client.catch(() => clients.delete(source.name));
+    }
+    return client.catch((error: unknown) => {
+      log.error('source unavailable: its credentials could not be read; its collections fail until they can', { source: source.name, error: describeError(error) });
+      return unavailableSource(error);
+    });
+  };
 
   return {
     config,
     logger,
     catalog: catalogOf(config.sources.map((source) => ({ name: source.name, collections: source.collections, pages: undefined as never }))),
     sources() {
-      // A failed secret read is not cached: the next invocation tries again.
-      sources ??= buildSources().catch((error: unknown) => {
-        sources = undefined;
-        throw error;
-      });
-      return sources;
+      return Promise.all(config.sources.map(async (source) => ({ name: source.name, collections: source.collections, pages: await clientOf(source) })));
     },
     deps(context) {
+      // Every log line of the invocation carries its request id (function_request_id), and cold_start.
+      logger.addContext(context);
       const startedAt = Date.now();
       return {
         plans,
-        stallMs: optionalNumber(env, 'BACKFILL_STALL_SECONDS', 120, { min: 30, integer: true }) * 1000,
-        throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
+        stallMs: config.backfill.stallMs,
+        throttleHoldMs: config.backfill.throttleHoldMs,
         throttledRecently: () => throttledAt >= startedAt,
         store,
         sink,
@@ -111,7 +120,7 @@ export function createRuntime(env: Env): Runtime {
       };
     },
     report(result, kind, startedMs) {
-      reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
+      reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds: config.lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
       retries.clear();
     },
   };

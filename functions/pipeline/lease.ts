@@ -4,7 +4,7 @@
  * only move forward, and only by its lease holder.
  */
 import type { Checkpoint } from './checkpoint.js';
-import type { CheckpointStore, Clock } from './ports.js';
+import type { CheckpointStore, Clock, WriteOptions } from './ports.js';
 
 export class Lease {
   private version: number | undefined;
@@ -16,13 +16,15 @@ export class Lease {
     private readonly clock: Clock,
     /** How long a claim or renewal holds: the invocation's remaining time plus slack. */
     private readonly durationMs: () => number,
+    /** Every write of the run is stopped by it at the invocation's write deadline. */
+    private readonly options: WriteOptions = {},
   ) {}
 
   /** Claims the checkpoint as read (`stored.version`), writing `next` with our lease. */
   async claim(next: Checkpoint): Promise<Checkpoint> {
     const nowMs = this.clock.nowMs();
     const written = { ...next, lease: { owner: this.owner, expiresAtMs: nowMs + this.durationMs() }, version: next.version + 1 };
-    await this.store.claim(written, next.version, nowMs);
+    await this.store.claim(written, next.version, nowMs, this.options);
     this.version = written.version;
     this.written = written;
     return written;
@@ -36,7 +38,7 @@ export class Lease {
   /** Claims and finishes in one write: for runs that found nothing to land. */
   async claimReleased(next: Checkpoint): Promise<Checkpoint> {
     const written = { ...next, lease: undefined, version: next.version + 1 };
-    await this.store.claim(written, next.version, this.clock.nowMs());
+    await this.store.claim(written, next.version, this.clock.nowMs(), this.options);
     this.version = undefined;
     this.written = written;
     return written;
@@ -57,7 +59,7 @@ export class Lease {
   private async write(next: Checkpoint): Promise<Checkpoint> {
     if (this.version === undefined) throw new Error(`no lease held on ${next.source}/${next.collection}`);
     const written = { ...next, version: this.version + 1 };
-    await this.store.save(written, this.owner);
+    await this.store.save(written, this.owner, this.options);
     this.version = written.version;
     this.written = written;
     return written;

@@ -3,7 +3,7 @@
  * in one invocation; a continuation carries on one collection whose run ran out of time.
  */
 import type { PageSource, QueryWindow } from '../conveyour/types.js';
-import { Budget } from './budget.js';
+import { Budget, writeStopFor } from './budget.js';
 import { describeError } from './errors.js';
 import type { Catalog } from './messages.js';
 import type { CheckpointStore, Clock, ContinuationMessage, ContinuationQueue, Log, ObjectSink } from './ports.js';
@@ -54,18 +54,20 @@ export function catalogOf(sources: readonly SourceRuntime[]): Catalog {
 
 /**
  * Peeks at every (source, collection) at once, pages those with work a few at a time, and
- * enqueues a continuation for each that ran out of time. Peeking at all of them together makes
+ * enqueues a continuation for each that ran out of time as soon as its run stops, so a
+ * collection still paging (or hung until the deadline) holds back no other's. Peeking at all of them together makes
  * an idle tick one round trip to ConveYour long instead of one per group of collections, and
  * an idle tick is most ticks: most of the Lambda duration of a quiet month.
  */
 export async function runTick(sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
   const work = sources.flatMap((source) => source.collections.map((collection) => ({ source, collection })));
   const pagingSlots = new Slots(deps.policy.collectionConcurrency);
-  const runs = await mapLimited(work, PEEKS_AT_ONCE, ({ source, collection }) => safeRun(source, collection, 'tick', { ...deps, pagingSlots }));
   let continuations = 0;
-  for (const run of runs) {
-    if (run.status === 'budget-spent' && (await continueLater(run, 1, deps))) continuations += 1;
-  }
+  const runs = await mapLimited(work, PEEKS_AT_ONCE, async ({ source, collection }) => {
+    const { run, continued } = await runThenContinue(await safeRun(source, collection, 'tick', { ...deps, pagingSlots }), 1, deps);
+    if (continued) continuations += 1;
+    return run;
+  });
   return { runs, continuations, failures: runs.filter((run) => run.status === 'failed') };
 }
 
@@ -73,9 +75,24 @@ export async function runTick(sources: readonly SourceRuntime[], deps: PipelineD
 export async function runContinuation(message: ContinuationMessage, sources: readonly SourceRuntime[], deps: PipelineDeps): Promise<InvocationResult> {
   const source = sources.find((candidate) => candidate.name === message.source);
   if (!source) throw new Error(`unknown source '${message.source}'`);
-  const run = await safeRun(source, message.collection, 'continue', deps);
-  const continued = run.status === 'budget-spent' && (await continueLater(run, message.hop + 1, deps));
+  const { run, continued } = await runThenContinue(await safeRun(source, message.collection, 'continue', deps), message.hop + 1, deps);
   return { runs: [run], continuations: continued ? 1 : 0, failures: run.status === 'failed' ? [run] : [] };
+}
+
+/**
+ * Queues the next hop of a run that ran out of time. A send that fails fails only this run (its
+ * cursor is in the checkpoint, so the next tick resumes it): the others' continuations, the
+ * backfill upkeep and the invocation's report still happen.
+ */
+async function runThenContinue(run: RunResult, hop: number, deps: PipelineDeps): Promise<{ run: RunResult; continued: boolean }> {
+  if (run.status !== 'budget-spent') return { run, continued: false };
+  try {
+    return { run, continued: await continueLater(run, hop, deps) };
+  } catch (error) {
+    const described = describeError(error);
+    deps.log.error('continuation could not be sent; the next tick resumes from the checkpoint', { ...run.key, runId: run.runId, hop, error: described });
+    return { run: { ...run, status: 'failed', error: described }, continued: false };
+  }
 }
 
 /** Queues the next hop of a run that ran out of time, unless the chain reached the hop cap. */
@@ -85,7 +102,15 @@ export async function continueLater(run: RunResult, hop: number, deps: PipelineD
     deps.log.info('continuation hop cap reached; the next tick resumes', { ...run.key, runId: run.runId, hop });
     return false;
   }
-  await deps.queue.send({ source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop, ...(backfill ? { backfill } : {}) });
+  const stop = writeStopFor(deps.remainingMs, deps.policy.safetyMarginMs);
+  try {
+    await deps.queue.send(
+      { source: run.key.source, collection: run.key.collection, runId: run.runId ?? 'unknown', hop, ...(backfill ? { backfill } : {}) },
+      { signal: stop.signal },
+    );
+  } finally {
+    stop.clear();
+  }
   return true;
 }
 
@@ -97,9 +122,10 @@ export async function safeRun(
   deps: PipelineDeps & { lane?: string; bounds?: QueryWindow; pagingSlots?: Slots },
 ): Promise<RunResult> {
   const key = { source: source.name, collection, ...(deps.lane === undefined ? {} : { lane: deps.lane }) };
+  const run = runDeps(source, deps);
   try {
     return await runCollection(key, mode, {
-      ...runDeps(source, deps),
+      ...run,
       ...(deps.bounds ? { bounds: deps.bounds } : {}),
       ...(deps.pagingSlots ? { pagingSlots: deps.pagingSlots } : {}),
     });
@@ -107,6 +133,8 @@ export async function safeRun(
     const described = describeError(error);
     deps.log.error('collection run failed', { ...key, error: described });
     return { key, status: 'failed', runId: undefined, window: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
+  } finally {
+    run.budget.dispose();
   }
 }
 

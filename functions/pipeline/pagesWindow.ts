@@ -1,5 +1,5 @@
 /** Ordinary collections: page one window's query and land it, page by page. */
-import { CursorExpiredError } from '../conveyour/errors.js';
+import { CursorExpiredError, DeadlineError } from '../conveyour/errors.js';
 import type { Page, QuerySpec } from '../conveyour/types.js';
 import { afterFlush, type Checkpoint } from './checkpoint.js';
 import { encodeLandingObjects, pageRange } from './landing.js';
@@ -22,7 +22,7 @@ export async function pageWindow(
   let cp = start;
   const inFlight = cp.inFlight!;
   if (inFlight.query && !inFlight.query.next) return { kind: 'exhausted', checkpoint: cp };
-  const iterator = peeked?.iterator ?? deps.source.pages(specOf(cp), inFlight.query?.next ? { resume: inFlight.query.next } : {})[Symbol.asyncIterator]();
+  const iterator = peeked?.iterator ?? deps.source.pages(specOf(cp), { ...fetchOptions(deps), ...(inFlight.query?.next ? { resume: inFlight.query.next } : {}) })[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<Page>> | undefined = peeked ? Promise.resolve(peeked.first) : iterator.next();
   let buffer: Page[] = [];
   let bufferBytes = 0;
@@ -55,6 +55,11 @@ export async function pageWindow(
       if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals, true);
       return { kind: 'cursor-expired', checkpoint: cp };
     }
+    if (error instanceof DeadlineError && !deps.budget.writeSignal.aborted) {
+      // A fetch stopped at the deadline: only the page in flight is lost, and the checkpoint is before it.
+      if (buffer.length > 0) cp = await flush(cp, buffer, deps, lease, totals, true);
+      return { kind: 'budget-spent', checkpoint: cp };
+    }
     throw error;
   } finally {
     await iterator.return?.();
@@ -67,7 +72,7 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
   const first = pages[0]!;
   const last = pages[pages.length - 1]!;
   const records = pages.flatMap((page) => page.records);
-  const objects = encodeLandingObjects(
+  const objects = await encodeLandingObjects(
     {
       prefix: deps.policy.prefix,
       source: cp.source,
@@ -79,7 +84,7 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
     },
     records,
   );
-  await Promise.all(objects.map((object) => deps.sink.put(object)));
+  await Promise.all(objects.map((object) => deps.sink.put(object, { signal: deps.budget.writeSignal })));
   const bytes = objects.reduce((sum, object) => sum + object.body.length, 0);
   const flushed = {
     queryId: last.queryId,
@@ -92,6 +97,11 @@ async function flush(cp: Checkpoint, pages: Page[], deps: RunDeps, lease: Lease,
   addLanded(totals, flushed);
   const next = afterFlush(cp, flushed, deps.clock.nowMs());
   return persist ? lease.save(next) : next;
+}
+
+/** Every ConveYour request of a run stops at the invocation's deadline minus the margin. */
+export function fetchOptions(deps: Pick<RunDeps, 'budget'>): { signal: AbortSignal; remainingMs: () => number } {
+  return { signal: deps.budget.fetchSignal, remainingMs: () => deps.budget.fetchRemainingMs() };
 }
 
 export function specOf(cp: Checkpoint): QuerySpec {

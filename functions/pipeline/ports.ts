@@ -5,6 +5,11 @@
 import type { Checkpoint, CheckpointKey } from './checkpoint.js';
 import type { LandingObject } from './landing.js';
 
+/** Passed to every write: an aborted signal stops the call (the SDK's `abortSignal`) so no write outlives the invocation. */
+export interface WriteOptions {
+  signal?: AbortSignal;
+}
+
 export interface CheckpointStore {
   /** Strongly consistent read; undefined when the collection never ran. */
   load(key: CheckpointKey): Promise<Checkpoint | undefined>;
@@ -13,18 +18,18 @@ export interface CheckpointStore {
    * (0: no item yet) and no other owner holds a live lease at `nowMs`.
    * Throws LeaseHeldError (a live lease) or LeaseLostError (the version moved).
    */
-  claim(next: Checkpoint, expectedVersion: number, nowMs: number): Promise<void>;
+  claim(next: Checkpoint, expectedVersion: number, nowMs: number, options?: WriteOptions): Promise<void>;
   /**
    * Writes `next` iff the stored version is `next.version - 1` and the stored lease owner is
    * `owner`. Throws LeaseLostError otherwise: a zombie can never move the checkpoint.
    */
-  save(next: Checkpoint, owner: string): Promise<void>;
+  save(next: Checkpoint, owner: string, options?: WriteOptions): Promise<void>;
   list(): Promise<Checkpoint[]>;
 }
 
 export interface ObjectSink {
   /** Resolves once the object is durably stored (S3 PUT acknowledged). */
-  put(object: LandingObject): Promise<void>;
+  put(object: LandingObject, options?: WriteOptions): Promise<void>;
 }
 
 /** A request to carry on a run whose invocation ran out of time. Identity only: the cursor lives in the checkpoint. */
@@ -40,7 +45,7 @@ export interface ContinuationMessage {
 
 export interface ContinuationQueue {
   /** `delaySeconds` (at most 900) holds the message back, e.g. while the API throttles. */
-  send(message: ContinuationMessage, options?: { delaySeconds?: number }): Promise<void>;
+  send(message: ContinuationMessage, options?: { delaySeconds?: number } & WriteOptions): Promise<void>;
 }
 
 export interface Clock {

@@ -9,7 +9,7 @@
  * generation when it must open a query again (checkpoint.ts `prepareToRead`).
  */
 import { TRANSCRIPTS } from '../conveyour/collections.js';
-import { StalledCursorError } from '../conveyour/errors.js';
+import { DeadlineError, StalledCursorError } from '../conveyour/errors.js';
 import type { Page, PageSource, QueryWindow } from '../conveyour/types.js';
 import type { Budget } from './budget.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from './checkpoint.js';
 import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
 import { Lease } from './lease.js';
-import { pageWindow, specOf } from './pagesWindow.js';
+import { fetchOptions, pageWindow, specOf } from './pagesWindow.js';
 import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
 import { pageTranscriptsWindow } from './transcriptsWindow.js';
 import type { Totals } from './window.js';
@@ -110,13 +110,15 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
   if (stored.lease && stored.lease.owner !== deps.owner && stored.lease.expiresAtMs > nowMs) return result('lease-held', stored);
   if (mode === 'continue' && !stored.inFlight) return result('no-work', stored);
 
-  const lease = new Lease(deps.store, deps.owner, deps.clock, () => deps.budget.remainingMs() + deps.policy.leaseSlackMs);
+  const lease = new Lease(deps.store, deps.owner, deps.clock, () => deps.budget.remainingMs() + deps.policy.leaseSlackMs, { signal: deps.budget.writeSignal });
   let cp: Checkpoint;
   let firstPage: IteratorResult<Page> | undefined;
   let peeked: AsyncIterator<Page> | undefined;
   try {
     if (stored.inFlight) {
       slot.release = await deps.pagingSlots?.acquire();
+      // The wait for a slot may have used the time up: then the checkpoint stays as it is, and a continuation carries on.
+      if (!deps.budget.allowsAnotherStep()) return result('budget-spent', stored);
       cp = await lease.claim(prepareToRead(stored));
     } else {
       // Peek before claiming: an idle collection costs one API call and no write at all.
@@ -126,7 +128,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
       // lesson_transcripts peeks at the window's contacts; its reader opens its own queries.
       const transcripts = draft.collection === TRANSCRIPTS;
       const spec = transcripts ? { collection: 'contacts', window: draft.inFlight!.window } : specOf(draft);
-      peeked = deps.source.pages(spec)[Symbol.asyncIterator]();
+      peeked = deps.source.pages(spec, fetchOptions(deps))[Symbol.asyncIterator]();
       firstPage = await peeked.next();
       const empty = firstPage.done || (firstPage.value.records.length === 0 && !firstPage.value.nextCursor);
       if (empty || transcripts) {
@@ -146,16 +148,30 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
       }
       // The peeked page waits with its cursor; should that expire meanwhile, the window restarts as after any expiry.
       slot.release = await deps.pagingSlots?.acquire();
+      if (!deps.budget.allowsAnotherStep()) {
+        // No time left to page: the run is stored in flight, unleased, for a continuation to carry on.
+        await peeked?.return?.();
+        peeked = undefined;
+        firstPage = undefined;
+        return result('budget-spent', await lease.claimReleased(prepareToRead(draft)));
+      }
       cp = await lease.claim(prepareToRead(draft));
     }
   } catch (error) {
     await peeked?.return?.();
     if (error instanceof LeaseHeldError) return result('lease-held', stored);
     if (error instanceof LeaseLostError) return result('lease-lost', stored);
-    // Nothing was claimed, so there is no checkpoint to record the error in: the next tick retries.
+    // Stopped at the deadline before anything was claimed: the checkpoint is as it was. One in flight is continued; a new run waits for the next tick.
+    if (error instanceof DeadlineError) return result(stored.inFlight ? 'budget-spent' : 'idle', stored);
     const described = describeError(error);
     deps.log.error('collection run failed before claiming its lease', { source: key.source, collection: key.collection, error: described });
-    return result('failed', stored, described);
+    // Recorded on the checkpoint as stored (nothing else changes), so `status` shows it; the next tick retries.
+    try {
+      return result('failed', await lease.claimReleased(recordError(stored, described, deps.clock.nowMs())), described);
+    } catch (recordFailure) {
+      deps.log.warn('could not record the failure in the checkpoint', { source: key.source, collection: key.collection, error: describeError(recordFailure) });
+      return result('failed', stored, described);
+    }
   }
 
   runId = cp.inFlight?.runId;

@@ -2,11 +2,12 @@
  * lesson_transcripts, the hybrid: the window's contacts, then each contact's transcripts.
  * Progress is checkpointed per contact, so a window with many contacts survives time-outs.
  */
-import { CursorExpiredError } from '../conveyour/errors.js';
+import { CursorExpiredError, DeadlineError } from '../conveyour/errors.js';
 import { lessonTranscripts, type ContactTranscripts } from '../conveyour/lessonTranscripts.js';
 import type { CursorPosition, Page } from '../conveyour/types.js';
 import { afterTranscriptsFlush, type Checkpoint, type TranscriptProgress } from './checkpoint.js';
 import { encodeLandingObjects } from './landing.js';
+import { fetchOptions } from './pagesWindow.js';
 import type { Lease } from './lease.js';
 import type { RunDeps } from './runCollection.js';
 import { addLanded, type Totals, type WindowEnd } from './window.js';
@@ -18,7 +19,7 @@ export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, le
   if (progress && !progress.next) return { kind: 'exhausted', checkpoint: cp };
   // Inside the first contacts page there is no cursor to re-fetch it by: a new query reads it again from index 0.
   const resume = progress?.next?.contactsPage ? { contactsPage: progress.next.contactsPage, nextIndexInPage: progress.next.indexInPage } : undefined;
-  const contacts = lessonTranscripts(deps.source, inFlight.window, { concurrency: deps.policy.transcriptConcurrency, ...(resume ? { resume } : {}) })[
+  const contacts = lessonTranscripts(deps.source, inFlight.window, { concurrency: deps.policy.transcriptConcurrency, signal: fetchOptions(deps).signal, ...(resume ? { resume } : {}) })[
     Symbol.asyncIterator
   ]();
   let buffer: ContactTranscripts[] = [];
@@ -50,6 +51,11 @@ export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, le
       if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals, true);
       return { kind: 'cursor-expired', checkpoint: cp };
     }
+    if (error instanceof DeadlineError && !deps.budget.writeSignal.aborted) {
+      // The contacts in flight at the deadline are lost; those buffered land and the checkpoint moves past them.
+      if (buffer.length > 0) cp = await flush(cp, buffer, false, deps, lease, totals, true);
+      return { kind: 'budget-spent', checkpoint: cp };
+    }
     throw error;
   } finally {
     await contacts.return?.();
@@ -72,7 +78,7 @@ async function flush(
   const records = batch.flatMap((item) => item.records);
   const objects =
     first && last && records.length > 0
-      ? encodeLandingObjects(
+      ? await encodeLandingObjects(
           {
             prefix: deps.policy.prefix,
             source: cp.source,
@@ -85,7 +91,7 @@ async function flush(
           records,
         )
       : [];
-  await Promise.all(objects.map((object) => deps.sink.put(object)));
+  await Promise.all(objects.map((object) => deps.sink.put(object, { signal: deps.budget.writeSignal })));
   const flushed = {
     contactsQueryId,
     next: exhausted ? undefined : last ? positionAfter(last) : inFlight.transcripts?.next,

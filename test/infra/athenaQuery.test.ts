@@ -10,14 +10,14 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
-import { encodeLandingObjects, landingKey } from '../../functions/pipeline/landing.js';
+import { encodeLandingObjectsSync, landingKey } from '../../functions/pipeline/landing.js';
 import { latestVersionQuery, SOURCE_FROM_PATH_REGEX } from '../../infra/cdk/constructs/athenaSchema.js';
 
 let dir: string;
 
 function land(source: string, window: { start: number; end: number }, range: string, records: ConveYourRecord[]): void {
   const identity = { prefix: 'conveyour/', source, collection: 'events', window, run: `run-${source}`, generation: 0, range, queryId: `q-${source}-${window.start}` };
-  for (const object of encodeLandingObjects(identity, records)) {
+  for (const object of encodeLandingObjectsSync(identity, records)) {
     const path = join(dir, object.key);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, object.body);

@@ -39,7 +39,7 @@ describe('S3ObjectSink', () => {
   it('stores the gzip bytes exactly, so they gunzip back to the records', async () => {
     const { sink, bucket } = await aws.fresh();
     const records = Array.from({ length: 500 }, (_, index) => contact(index));
-    const [object] = encodeLandingObjects(identity, records);
+    const [object] = await encodeLandingObjects(identity, records);
 
     await sink.put(object!);
     const { bytes } = await getObject(bucket, object!.key);
@@ -52,7 +52,7 @@ describe('S3ObjectSink', () => {
 
   it('stores content type, content encoding and the object metadata', async () => {
     const { sink, bucket } = await aws.fresh();
-    const [object] = encodeLandingObjects(identity, [contact(1)]);
+    const [object] = await encodeLandingObjects(identity, [contact(1)]);
 
     await sink.put(object!);
     const { response } = await getObject(bucket, object!.key);
@@ -64,8 +64,8 @@ describe('S3ObjectSink', () => {
 
   it('replaces the object when the same key is written again', async () => {
     const { sink, bucket } = await aws.fresh();
-    const [first] = encodeLandingObjects(identity, [contact(1)]);
-    const [second] = encodeLandingObjects(identity, [contact(1), contact(2)]);
+    const [first] = await encodeLandingObjects(identity, [contact(1)]);
+    const [second] = await encodeLandingObjects(identity, [contact(1), contact(2)]);
 
     await sink.put(first!);
     await sink.put(second!);
@@ -79,7 +79,7 @@ describe('S3ObjectSink', () => {
     const { bucket } = await aws.fresh();
     const sent: Record<string, string>[] = [];
     const sink = new S3ObjectSink(aws.clients.s3, bucket);
-    const [object] = encodeLandingObjects(identity, [contact(1)]);
+    const [object] = await encodeLandingObjects(identity, [contact(1)]);
     const capture = 'capture-put-headers';
     aws.clients.s3.middlewareStack.add(
       (next) => async (args) => {
@@ -104,7 +104,7 @@ describe('S3ObjectSink', () => {
 
   it('fails with an error naming the bucket and key it could not write', async () => {
     const missingBucketSink = new S3ObjectSink(aws.clients.s3, 'no-such-bucket');
-    const [object] = encodeLandingObjects(identity, [contact(1)]);
+    const [object] = await encodeLandingObjects(identity, [contact(1)]);
 
     const put = missingBucketSink.put(object!);
 
@@ -112,4 +112,17 @@ describe('S3ObjectSink', () => {
     await expect(put).rejects.toThrow(`s3://no-such-bucket/${object!.key}`);
     await expect(put).rejects.toThrow(/NoSuchBucket/);
   });
+
+  it('abandons a PUT whose invocation reached its write deadline, and stores nothing', async () => {
+    const { bucket } = await aws.fresh();
+    const sink = new S3ObjectSink(aws.clients.s3, bucket);
+    const [object] = await encodeLandingObjects(identity, [contact(1)]);
+    const deadline = new AbortController();
+    deadline.abort(new Error('write deadline'));
+
+    await expect(sink.put(object!, { signal: deadline.signal })).rejects.toThrow(LandingWriteError);
+
+    await expect(getObject(bucket, object!.key)).rejects.toThrow(/NoSuchKey|does not exist/);
+  });
 });
+

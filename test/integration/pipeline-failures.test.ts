@@ -141,12 +141,43 @@ describe('pipeline under failures', () => {
     checkMonotonic(store.writes);
   });
 
+  it('ends a tick before its deadline when ConveYour hangs past it: pages landed are checkpointed, a continuation is sent, the next run loses nothing', async () => {
+    harness = await startHarness(aws);
+    const nowSec = Math.floor(harness.clock.ms / 1000);
+    const h = harness;
+    // Every request after the first page is read and never answered.
+    harness.sim.setFaults({ schedule: Array.from({ length: 40 }, (_, index) => ({ request: index + 2, kind: 'hang' as const })) });
+    const deadlineAt = Date.now() + 4_000;
+    const remainingMs = () => deadlineAt - Date.now();
+    const store = new RecordingStore(harness.res.checkpoints);
+
+    const first = await runTick(harness.sources, { ...harness.deps({ policy: { flushBytes: 1 } }), store, remainingMs });
+
+    expect(remainingMs()).toBeGreaterThan(0);
+    expect(first.runs[0]?.status).toBe('budget-spent');
+    expect(first.continuations).toBe(1);
+    const received = await aws.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.res.queueUrl, WaitTimeSeconds: 1 }));
+    expect(received.Messages).toHaveLength(1);
+    const saved = await harness.res.checkpoints.load(key);
+    expect(saved?.lease).toBeUndefined();
+    expect(saved?.inFlight?.query?.next?.sequence).toBe(1);
+
+    harness.sim.setFaults(undefined);
+    harness.clock.ms += 60_000;
+    const second = await runTick(harness.sources, { ...harness.deps({ policy: { flushBytes: 1 } }), store });
+
+    expect(second.runs[0]?.status).toBe('caught-up');
+    expect(distinct(versionsOf(await harness.landed()))).toEqual(expected(harness, nowSec));
+    checkMonotonic(store.writes);
+  });
+
   it('resumes from the checkpointed cursor at the next tick when a continuation message is lost', async () => {
     harness = await startHarness(aws);
     const nowSec = Math.floor(harness.clock.ms / 1000);
     let remaining = 3_000;
     const h = harness;
-    const tickDeps = { ...harness.deps({ policy: { flushBytes: 1 } }), remainingMs: () => (remaining -= 400) };
+    // Time runs out after a few pages; the floor leaves the final writes (and the deadline's timers) the real time they need.
+    const tickDeps = { ...harness.deps({ policy: { flushBytes: 1 } }), remainingMs: () => (remaining = Math.max(1_020, remaining - 400)) };
 
     const first = await runTick(harness.sources, tickDeps);
     expect(first.runs[0]?.status).toBe('budget-spent');

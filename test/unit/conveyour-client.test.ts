@@ -7,6 +7,7 @@ import {
   BadRequestError,
   ConveYourError,
   CursorExpiredError,
+  DeadlineError,
   MalformedResponseError,
   NetworkError,
   RetriableStatusError,
@@ -170,6 +171,18 @@ describe('ConveYourClient: retries', () => {
     const delays: number[] = [];
     await collect(fastClient(agent, { sleep: async (ms) => void delays.push(ms) }).pages(events));
     expect(delays).toEqual([3_000]);
+  });
+
+  it("gives up at once, with a DeadlineError, when the next wait would not end before the caller's deadline", async () => {
+    reply(429, errorBody('rate_limited'), { 'retry-after': '30' });
+    reply(200, pageBody(records('a')));
+    const delays: number[] = [];
+    const client = fastClient(agent, { retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 120_000 }, sleep: async (ms) => void delays.push(ms) });
+    const failure = await collect(client.pages(events, { signal: new AbortController().signal, remainingMs: () => 5_000 })).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DeadlineError);
+    expect((failure as Error).message).toContain('would not end before');
+    expect(delays).toEqual([]);
+    expect(calls()).toHaveLength(1);
   });
 
   it('waits until the HTTP-date of a Retry-After', async () => {

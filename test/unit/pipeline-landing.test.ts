@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodeLandingObjects, landingKey, normalisePrefix, pageRange, partitionDate, SOURCE_FROM_KEY_PATTERN, UNDATED_PARTITION_DATE, type FileIdentity } from '../../functions/pipeline/landing.js';
+import { encodeLandingObjects, encodeLandingObjectsSync, GZIP_LEVEL, landingKey, normalisePrefix, pageRange, partitionDate, SOURCE_FROM_KEY_PATTERN, UNDATED_PARTITION_DATE, type FileIdentity } from '../../functions/pipeline/landing.js';
 
 const identity: FileIdentity = {
   prefix: 'raw/conveyour',
@@ -40,13 +40,13 @@ describe('landing zone', () => {
     expect(partitionDate({ _id: 'a', updated_at: 'yesterday' as never })).toBe('2000-01-01');
   });
 
-  it('writes one object per date with the records exactly as given, one per line', () => {
+  it('writes one object per date with the records exactly as given, one per line', async () => {
     const records = [
       { _id: 'a', updated_at: 1609459199, d: { name: 'Zoë 山田 😀' } },
       { _id: 'b', updated_at: 1609459200, d: { nested: { list: [1, 2] } } },
       { _id: 'c', updated_at: 1609459100, d: {} },
     ];
-    const objects = encodeLandingObjects(identity, records);
+    const objects = await encodeLandingObjects(identity, records);
     expect(objects.map((o) => o.dt)).toEqual(['2020-12-31', '2021-01-01']);
     const first = gunzipSync(objects[0]!.body).toString('utf8');
     expect(first).toBe(`${JSON.stringify(records[0])}\n${JSON.stringify(records[2])}\n`);
@@ -54,7 +54,32 @@ describe('landing zone', () => {
     expect(objects[0]!.metadata).toMatchObject({ source: 'acme', collection: 'events', records: '2', 'window-start': '1700000000', range: 'p000003-000005' });
   });
 
-  it('writes no object for no records', () => {
-    expect(encodeLandingObjects(identity, [])).toEqual([]);
+  it('writes no object for no records', async () => {
+    expect(await encodeLandingObjects(identity, [])).toEqual([]);
+  });
+});
+
+describe('compression', () => {
+  const bigBatch = () =>
+    Array.from({ length: 20_000 }, (_, i) => ({ _id: `r${i}`, updated_at: 1609459200 + i, d: { text: `record ${i} `.repeat(20), n: i } }));
+
+  it('gzips off the event loop: timers run while a large flush is compressed', async () => {
+    const records = bigBatch();
+    let loopTurns = 0;
+    const timer = setInterval(() => (loopTurns += 1), 0);
+    try {
+      await encodeLandingObjects(identity, records);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(loopTurns).toBeGreaterThan(0);
+  });
+
+  it('produces the same bytes as compressing on the calling thread', async () => {
+    const records = bigBatch();
+    const [offLoop] = await encodeLandingObjects(identity, records);
+    const [onThread] = encodeLandingObjectsSync(identity, records);
+    expect(offLoop!.body.equals(onThread!.body)).toBe(true);
+    expect(offLoop!.body.equals(gzipSync(Buffer.from(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`), { level: GZIP_LEVEL }))).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import { acknowledge, arnInFinding } from './acknowledge.js';
 import type { LandingZone } from './landingZone.js';
 import { PipelineFunction } from './pipelineFunction.js';
 import type { SourceCredentials } from './sourceCredentials.js';
+import { DEFAULT_MAX_HOPS } from '../../../functions/config/limits.js';
 
 /**
  * The tick pages each collection only while the minute lasts and hands longer work to the
@@ -43,8 +44,8 @@ export const CONTINUE_TIMEOUT = Duration.minutes(5);
 export const FUNCTION_MEMORY_MB = 1024;
 /** Lambda's own guidance for SQS event sources: visibility timeout at least 6× the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** Continuations per chain; the next tick resumes after that (Lambda's loop detection stops at 16). */
-export const MAX_HOPS = 10;
+/** Continuations per chain; the next tick resumes after that (Lambda's loop detection stops at 16). The functions' default, from one place. */
+export const MAX_HOPS = DEFAULT_MAX_HOPS;
 /** Lambda's guidance for SQS event sources: at least 5 receives before a message is dead-lettered. */
 export const MAX_RECEIVE_COUNT = 5;
 /** Lambda's limit on all environment variables of a function together. */
