@@ -1,7 +1,8 @@
 /**
  * Real-protocol emulators of S3 (s3rver), DynamoDB (dynalite) and SQS (local-aws-sqs),
  * started in this process on 127.0.0.1, so the same SDK clients and adapters the Lambda
- * functions use run against them unchanged.
+ * functions use run against them unchanged; with two of our own, Secrets Manager and
+ * EventBridge Scheduler (no package emulates them), for the sources' secrets and the schedule.
  *
  * Where data lives:
  * - s3rver always stores objects on disk; "in memory" is a temporary directory removed on close.
@@ -10,6 +11,8 @@
  * - local-aws-sqs keeps queues and messages in memory only; it has no persistence option.
  *   Nothing depends on it: the checkpoint holds the cursor, and a continuation lost with a
  *   restart costs one tick, when the schedule resumes the in-flight run.
+ * - Secrets Manager and Scheduler keep memory only: the local runtime writes the source's
+ *   secret and the tick's schedule at every start, as `cdk deploy` would.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
@@ -17,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSchedulerEmulator, type SchedulerEmulator } from './schedulerEmulator.js';
+import { createSecretsManagerEmulator } from './secretsManagerEmulator.js';
 
 const require = createRequire(import.meta.url);
 
@@ -49,8 +54,10 @@ export interface EmulatorOptions {
 }
 
 export interface Emulators {
-  endpoints: { s3: string; dynamodb: string; sqs: string };
+  endpoints: { s3: string; dynamodb: string; sqs: string; secretsManager: string; scheduler: string };
   region: string;
+  /** The Scheduler emulator's state, which the local timer consults before each tick. */
+  scheduler: SchedulerEmulator;
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Where persisted data lives; undefined when in memory. */
   dataDir: string | undefined;
@@ -88,11 +95,17 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     stops.push(dynamodb.stop);
     const sqs = await startSqs(ports.sqs, region);
     stops.push(sqs.stop);
+    const secretsManager = await startListener('Secrets Manager emulator', createSecretsManagerEmulator(region).requestListener);
+    stops.push(secretsManager.stop);
+    const scheduler = createSchedulerEmulator(region);
+    const schedulerServer = await startListener('Scheduler emulator', scheduler.requestListener);
+    stops.push(schedulerServer.stop);
 
     let closing: Promise<void> | undefined;
     return {
-      endpoints: { s3: s3.url, dynamodb: dynamodb.url, sqs: sqs.url },
+      endpoints: { s3: s3.url, dynamodb: dynamodb.url, sqs: sqs.url, secretsManager: secretsManager.url, scheduler: schedulerServer.url },
       region,
+      scheduler,
       credentials: { ...EMULATOR_CREDENTIALS },
       dataDir: options.dataDir,
       close: () => (closing ??= stopAll()),
@@ -137,6 +150,12 @@ async function startSqs(port: number, region: string) {
     service.resetAll();
   };
   return { url: urlOf(server), stop };
+}
+
+async function startListener(name: string, listener: RequestListener) {
+  const server = createServer(listener);
+  await named(name, 0, listen(server, 0));
+  return { url: urlOf(server), stop: () => closeServer(server, () => closeHttp(server)) };
 }
 
 function listen(server: Server, port: number): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * `npm start` publishes its emulator endpoints in the data dir, so `npm run status` can read
- * the live table instead of opening LevelDB, which the running emulator holds locked.
+ * the live table instead of opening LevelDB, which the running emulator holds locked, and
+ * `npm run doctor` can check the running pipeline through the stack outputs it would have.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,8 @@ export interface PublishedEndpoints {
   table: string;
   bucket: string;
   queueUrl: string;
+  /** As cdk-outputs.json: { stack: { OutputName: value } }. */
+  outputs?: Record<string, Record<string, string>>;
 }
 
 const FILE = 'endpoints.json';

@@ -6,9 +6,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { parseSources } from '../../functions/handlers/config.js';
+import { OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from '../cdk/outputs.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
 import { lambdaContext, type FunctionSettings } from './lambdaHost.js';
@@ -21,8 +26,15 @@ export const LOCAL_NAMES = {
   table: 'conveyour-checkpoints',
   queue: 'conveyour-continuations',
   deadLetterQueue: 'conveyour-continuations-dlq',
+  scheduleDeadLetterQueue: 'conveyour-schedule-dlq',
+  schedule: 'conveyour-tick',
   source: 'local',
+  /** As the stack names it: `{stack}/conveyour/{source}`. */
+  secret: 'conveyour-local/conveyour/local',
 } as const;
+
+/** The local account id in ARNs (the emulators check no accounts). */
+const LOCAL_ACCOUNT = '000000000000';
 
 export interface TickRun {
   source: string;
@@ -67,6 +79,13 @@ export interface LocalRuntime {
    */
   startContinuations(onError: (error: unknown) => void, concurrency?: number): EventSourceMapping;
   settings: FunctionSettings;
+  /**
+   * What `npx cdk deploy --outputs-file` would write for this runtime: one stack,
+   * `conveyour-local`, with the stack's output names. `npm run doctor` reads it.
+   */
+  outputs(): Record<string, Record<string, string>>;
+  /** Whether the local schedule is ENABLED (in the Scheduler emulator): `npm start` ticks only then. */
+  scheduleEnabled(): boolean;
   close(): Promise<void>;
 }
 
@@ -101,7 +120,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       credentials = simulator.credentials;
     }
     Object.assign(process.env, {
-      PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all' }]),
+      // The deployed path: the handlers read the source's credentials from (emulated) Secrets Manager.
+      PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all', secretId: LOCAL_NAMES.secret }]),
       CONVEYOUR_APPKEY: credentials.appkey,
       CONVEYOUR_TOKEN: credentials.token,
       LANDING_BUCKET: resources.bucket,
@@ -114,12 +134,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_S3: emulators.endpoints.s3,
       AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: emulators.endpoints.secretsManager,
       ...options.env,
     });
+    const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
+    await putSecret(clients, LOCAL_NAMES.secret, JSON.stringify(credentials));
+    await createSchedule(emulators, await createQueueArn(clients, LOCAL_NAMES.scheduleDeadLetterQueue), settings.functionName);
     // Handlers read their environment at module scope, once per container: import after setting it.
     const tick = (await import('../../functions/handlers/tick.js')).handler as (event: unknown, context: Context) => Promise<TickOutcome>;
     const continueHandler = (await import('../../functions/handlers/continue.js')).handler;
-    const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
     const store = new DynamoCheckpointStore(clients.documents, resources.table);
     return {
       simulator,
@@ -153,6 +176,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           },
         };
       },
+      outputs() {
+        const prefix = process.env.LANDING_PREFIX ?? '';
+        const values: Record<string, string> = {
+          [OUTPUT.landingBucket]: resources.bucket,
+          [OUTPUT.landingPrefix]: prefix === '' ? ROOT_PREFIX_OUTPUT : prefix,
+          [OUTPUT.checkpointTable]: resources.table,
+          [OUTPUT.continuationQueue]: resources.queueUrl,
+          [OUTPUT.tickFunction]: settings.functionName,
+          [OUTPUT.continueFunction]: settings.functionName,
+        };
+        // The sources the handlers run (a test may have given its own PIPELINE_SOURCES).
+        for (const source of parseSources(process.env.PIPELINE_SOURCES ?? '[]', Date.now())) {
+          if (source.secretId !== undefined) values[secretOutputId(source.name)] = source.secretId;
+        }
+        return { [LOCAL_STACK]: values };
+      },
+      scheduleEnabled: () => emulators.scheduler.state(LOCAL_NAMES.schedule) === 'ENABLED',
       async close() {
         await simulator?.close();
         clients.destroy();
@@ -163,6 +203,46 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await simulator?.close();
     await emulators.close();
     throw error;
+  }
+}
+
+export const LOCAL_STACK = 'conveyour-local';
+
+async function putSecret(clients: AwsClients, name: string, value: string): Promise<void> {
+  try {
+    await clients.secretsManager.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceExistsException') throw error;
+    await clients.secretsManager.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+  }
+}
+
+async function createQueueArn(clients: AwsClients, name: string): Promise<string> {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  return Attributes!.QueueArn!;
+}
+
+/** The tick's schedule as the stack declares it: every minute, retried delivery, a dead-letter queue. */
+async function createSchedule(emulators: Emulators, deadLetterArn: string, functionName: string): Promise<void> {
+  const scheduler = new SchedulerClient({ region: emulators.region, endpoint: emulators.endpoints.scheduler, credentials: emulators.credentials });
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: LOCAL_NAMES.schedule,
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: `arn:aws:lambda:${emulators.region}:${LOCAL_ACCOUNT}:function:${functionName}`,
+          RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/conveyour-local-schedule`,
+          DeadLetterConfig: { Arn: deadLetterArn },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 },
+        },
+      }),
+    );
+  } finally {
+    scheduler.destroy();
   }
 }
 

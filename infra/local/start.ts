@@ -120,6 +120,7 @@ async function main(): Promise<number> {
     table: runtime.resources.table,
     bucket: runtime.resources.bucket,
     queueUrl: runtime.resources.queueUrl,
+    outputs: runtime.outputs(),
   });
   try {
     return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);
@@ -166,6 +167,8 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
   const scheduler = scheduleEvery(
     intervalMs,
     async () => {
+      // As EventBridge Scheduler: a DISABLED schedule (aws scheduler update-schedule --state DISABLED) fires nothing.
+      if (!runtime.scheduleEnabled()) return;
       await runtime.tick();
       if (!tty) await draw();
     },
