@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { type Env, optionalNumber, optionalString } from '../config/env.js';
-import { createAwsClients } from '../adapters/awsClients.js';
+import { createAwsClients, type AwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
 import { ConveYourSecrets } from '../adapters/secrets.js';
@@ -32,11 +32,12 @@ export interface Runtime {
   report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
 }
 
-export function createRuntime(env: Env): Runtime {
+/** `clients`: the caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
+export function createRuntime(env: Env, clients?: AwsClients): Runtime {
   const config = loadPipelineConfig(env);
-  const logger = createLogger();
+  const logger = createLogger(optionalString(env, 'POWERTOOLS_LOG_LEVEL'));
   const metrics = createMetrics();
-  const aws = createAwsClients({
+  const aws = clients ?? createAwsClients({
     region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
     requestTimeoutMs: config.awsRequestTimeoutMs,
     endpoints: {

@@ -5,13 +5,17 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
-import { lambdaContext, type FunctionSettings } from './lambdaHost.js';
+import { createRuntime } from '../../functions/handlers/runtime.js';
+import { createContinueHandler } from '../../functions/handlers/continueHandler.js';
+import { createTickHandler } from '../../functions/handlers/tickHandler.js';
+import { createLambdaHost, type FunctionSettings, type LambdaHost } from './lambdaHost.js';
 import { provision, type Provisioned } from './provision.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import type { SimulatorOptions } from './simulator/options.js';
@@ -60,6 +64,8 @@ export interface LocalRuntime {
   clients: AwsClients;
   checkpoints(): Promise<Checkpoint[]>;
   tick(): Promise<TickOutcome>;
+  /** Continuation messages waiting in the queue, not yet received. */
+  queuedContinuations(): Promise<number>;
   deliver(event: SQSEvent): Promise<SQSBatchResponse>;
   /**
    * Starts delivering continuation messages to the continue handler, as Lambda's SQS trigger does,
@@ -67,6 +73,12 @@ export interface LocalRuntime {
    */
   startContinuations(onError: (error: unknown) => void, concurrency?: number): EventSourceMapping;
   settings: FunctionSettings;
+  host: LambdaHost;
+  /**
+   * Ends every running invocation at its next step (deadline now: each saves its run and releases
+   * its lease) and waits for them, at most `timeoutMs`. False if some were still running then.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -100,7 +112,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       baseUrl = simulator.url;
       credentials = simulator.credentials;
     }
-    Object.assign(process.env, {
+    // The handlers' environment as deployed, pointing at the emulators; this process's own is left alone.
+    const env: Record<string, string | undefined> = {
+      ...process.env,
       PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all' }]),
       CONVEYOUR_APPKEY: credentials.appkey,
       CONVEYOUR_TOKEN: credentials.token,
@@ -109,17 +123,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       CHECKPOINT_TABLE: resources.table,
       CONTINUATION_QUEUE_URL: resources.queueUrl,
       AWS_REGION: emulators.region,
-      AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: emulators.endpoints.s3,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
       ...options.env,
-    });
-    // Handlers read their environment at module scope, once per container: import after setting it.
-    const tick = (await import('../../functions/handlers/tick.js')).handler as (event: unknown, context: Context) => Promise<TickOutcome>;
-    const continueHandler = (await import('../../functions/handlers/continue.js')).handler;
+    };
+    const tick = createTickHandler(createRuntime(env, clients));
+    const continueHandler = createContinueHandler(createRuntime(env, clients));
     const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
+    const host = createLambdaHost(settings);
     const store = new DynamoCheckpointStore(clients.documents, resources.table);
     return {
       simulator,
@@ -127,9 +136,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resources,
       clients,
       settings,
+      host,
       checkpoints: () => store.list(),
-      tick: () => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, lambdaContext(settings)),
-      deliver: (event) => continueHandler(event, lambdaContext(settings)),
+      async queuedContinuations() {
+        const answer = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        return Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0);
+      },
+      tick: () => host.invoke((context) => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, context)),
+      deliver: (event) => host.invoke((context) => continueHandler(event, context)),
+      async drain(timeoutMs) {
+        host.expire();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+        try {
+          return await Promise.race([host.idle().then(() => true), timedOut]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       startContinuations(onError, concurrency = 1) {
         const pollers = Array.from({ length: concurrency }, () =>
           startEventSourceMapping({
@@ -140,7 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             batchSize: 1,
             // local-aws-sqs answers a long poll only with a full batch or at its end: keep it short.
             waitSeconds: 1,
-            invoke: (event) => continueHandler(event, lambdaContext(settings)),
+            invoke: (event) => host.invoke((context) => continueHandler(event, context)),
             onError,
           }),
         );

@@ -120,23 +120,70 @@ async function main(): Promise<number> {
     bucket: runtime.resources.bucket,
     queueUrl: runtime.resources.queueUrl,
   });
+  const interrupt = onInterrupt(runtime);
   try {
-    return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);
+    return options.once ? await runOnce(runtime, interrupt) : await runForever(runtime, options.intervalMs, errors, interrupt);
   } finally {
+    if (interrupt.draining) {
+      const drained = await interrupt.draining;
+      console.log(
+        drained
+          ? 'stopped: every run saved its progress and released its lease; the next npm start resumes from the checkpoints'
+          : `stopped: some runs did not finish within ${DRAIN_MS / 1000} s; their leases expire by themselves`,
+      );
+    }
     await unpublish();
     await continuations.stop();
     await runtime.close();
   }
 }
 
-/** Ticks back to back until one finds every collection caught up (or idle). */
-async function runOnce(runtime: LocalRuntime): Promise<number> {
+const DRAIN_MS = 30_000;
+
+interface Interrupt {
+  /** Set by the first Ctrl-C: resolves when the runs in flight finished (true) or DRAIN_MS passed (false). */
+  draining: Promise<boolean> | undefined;
+  stopped: Promise<void>;
+}
+
+/**
+ * The first Ctrl-C ends every run in flight at its next step, as Lambda's deadline would, so
+ * each saves its progress and releases its lease; the second leaves at once.
+ */
+function onInterrupt(runtime: LocalRuntime): Interrupt {
+  let resolveStopped!: () => void;
+  const interrupt: Interrupt = { draining: undefined, stopped: new Promise((resolve) => (resolveStopped = resolve)) };
+  const handler = () => {
+    if (interrupt.draining) {
+      console.error('\nleaving now: runs still in flight keep their leases until they expire');
+      process.exit(130);
+    }
+    const running = runtime.host.running;
+    console.log(`\nstopping: ${running ? `ending ${running} run${running === 1 ? '' : 's'} in flight at their next step` : 'nothing in flight'} (Ctrl-C again to leave at once)`);
+    interrupt.draining = runtime.drain(DRAIN_MS);
+    resolveStopped();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return interrupt;
+}
+
+/**
+ * Ticks until one finds every collection caught up (or idle). Between ticks it waits for what the
+ * last one handed out (its continuations) and for leases held by no run of this process (a run of
+ * a process that was killed), rather than ticking again and re-reading every collection's overlap.
+ */
+async function runOnce(runtime: LocalRuntime, interrupt: Interrupt): Promise<number> {
   const startedMs = Date.now();
   const failingTicks = new Map<string, number>();
-  for (;;) {
+  const announced = new Set<string>();
+  while (!interrupt.draining) {
     const outcome: TickOutcome = await runtime.tick();
     printProgress(await runtime.checkpoints());
-    if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) break;
+    if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) {
+      console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
+      return 0;
+    }
     for (const run of outcome.runs) {
       const key = `${run.source}/${run.collection}`;
       failingTicks.set(key, run.status === 'failed' ? (failingTicks.get(key) ?? 0) + 1 : 0);
@@ -146,14 +193,31 @@ async function runOnce(runtime: LocalRuntime): Promise<number> {
         return 1;
       }
     }
-    // Let continuations holding leases make progress before asking again.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await settled(runtime, announced, interrupt);
   }
-  console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
-  return 0;
+  return 130;
 }
 
-async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (error: unknown) => void): Promise<number> {
+async function settled(runtime: LocalRuntime, announced: Set<string>, interrupt: Interrupt): Promise<void> {
+  while (!interrupt.draining) {
+    const nowMs = Date.now();
+    const foreign = (await runtime.checkpoints()).filter((cp) => cp.lease && cp.lease.expiresAtMs > nowMs && !runtime.host.runs(cp.lease.owner));
+    for (const cp of foreign) {
+      const key = `${cp.source}/${cp.collection}${cp.lane ? `#${cp.lane}` : ''}@${cp.lease!.owner}`;
+      if (announced.has(key)) continue;
+      announced.add(key);
+      console.log(
+        `${cp.source}/${cp.collection}${cp.lane ? ` (backfill window ${cp.lane})` : ''}: waiting for its lease, held by ${cp.lease!.owner} until ${new Date(cp.lease!.expiresAtMs).toISOString()} ` +
+          `(${Math.ceil((cp.lease!.expiresAtMs - nowMs) / 1000)} s): a run of another process, stopped without releasing it`,
+      );
+    }
+    const ours = runtime.host.running > 0 || (await runtime.queuedContinuations()) > 0;
+    if (!ours && foreign.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (error: unknown) => void, interrupt: Interrupt): Promise<number> {
   const tty = process.stdout.isTTY;
   let lines = 0;
   const draw = async () => {
@@ -171,13 +235,9 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
     onError,
   );
   const redraw = tty ? setInterval(() => void draw().catch(onError), 1000) : undefined;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupt.stopped;
   scheduler.stop();
   if (redraw) clearInterval(redraw);
-  console.log('\nstopping: checkpoints are saved; the next npm start resumes from them');
   return 0;
 }
 
