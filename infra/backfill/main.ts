@@ -109,7 +109,7 @@ async function localTarget(args: BackfillArgs): Promise<Target> {
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const runtime: LocalRuntime = await startLocalRuntime({ dataDir: args.dataDir });
+  const runtime: LocalRuntime = await startLocalRuntime({ dataDir: args.dataDir, command: 'npm run backfill' });
   const pollers = runtime.startContinuations((error) => console.error(`error: ${(error as Error).message}`), args.concurrency);
   return adapters(runtime.clients, runtime.resources.table, runtime.resources.queueUrl, source, true, async () => {
     await pollers.stop();

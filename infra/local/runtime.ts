@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { lockDataDir, type DataDirLock } from './dataDirLock.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
 import { createRuntime } from '../../functions/handlers/runtime.js';
@@ -42,8 +43,10 @@ export interface TickOutcome {
 }
 
 export interface LocalRuntimeOptions {
-  /** Emulator state and simulator anchor persist here; undefined = in memory (tests). */
+  /** Emulator state and simulator anchor persist here, locked to this process; undefined = in memory (tests). */
   dataDir?: string;
+  /** Named in the data dir's lock, for a second process's message (default "npm start"). */
+  command?: string;
   /** Tail this ConveYour instead of starting the simulator. */
   conveyour?: { baseUrl: string; appkey: string; token: string };
   simulator?: SimulatorOptions;
@@ -74,6 +77,8 @@ export interface LocalRuntime {
   startContinuations(onError: (error: unknown) => void, concurrency?: number): EventSourceMapping;
   settings: FunctionSettings;
   host: LambdaHost;
+  /** The data dir's lock, when persisted: `watch` notices the data dir deleted under us. */
+  lock: DataDirLock | undefined;
   /**
    * Ends every running invocation at its next step (deadline now: each saves its run and releases
    * its lease) and waits for them, at most `timeoutMs`. False if some were still running then.
@@ -87,7 +92,14 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const emulators = await startEmulators(dataDir ? { dataDir: path.join(dataDir, 'aws') } : {});
+  const lock = dataDir ? await lockDataDir(dataDir, options.command ?? 'npm start') : undefined;
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators(dataDir ? { dataDir: path.join(dataDir, 'aws') } : {});
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   let simulator: Simulator | undefined;
   try {
     const clients = createAwsClients({ region: emulators.region, requestTimeoutMs: 10_000, endpoints: emulators.endpoints, credentials: emulators.credentials });
@@ -137,6 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       clients,
       settings,
       host,
+      lock,
       checkpoints: () => store.list(),
       async queuedContinuations() {
         const answer = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
@@ -181,11 +194,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await simulator?.close();
         clients.destroy();
         await emulators.close();
+        await lock?.release();
       },
     };
   } catch (error) {
     await simulator?.close();
     await emulators.close();
+    await lock?.release();
     throw error;
   }
 }

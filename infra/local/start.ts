@@ -121,6 +121,10 @@ async function main(): Promise<number> {
     queueUrl: runtime.resources.queueUrl,
   });
   const interrupt = onInterrupt(runtime);
+  runtime.lock?.watch(() => {
+    console.error(`\n${options.dataDir} was deleted while npm start ran: stopping (npm start again starts over in a new one)`);
+    process.exit(1);
+  });
   try {
     return options.once ? await runOnce(runtime, interrupt) : await runForever(runtime, options.intervalMs, errors, interrupt);
   } finally {
