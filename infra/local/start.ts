@@ -157,13 +157,17 @@ interface Interrupt {
 function onInterrupt(runtime: LocalRuntime): Interrupt {
   let resolveStopped!: () => void;
   const interrupt: Interrupt = { draining: undefined, stopped: new Promise((resolve) => (resolveStopped = resolve)) };
+  let firstAtMs = 0;
   const handler = () => {
+    // One keypress arrives more than once: the terminal signals the whole group, and npm and tsx relay it too.
+    if (interrupt.draining && Date.now() - firstAtMs < 1000) return;
     if (interrupt.draining) {
       console.error('\nleaving now: runs still in flight keep their leases until they expire');
       process.exit(130);
     }
     const running = runtime.host.running;
     console.log(`\nstopping: ${running ? `ending ${running} run${running === 1 ? '' : 's'} in flight at their next step` : 'nothing in flight'} (Ctrl-C again to leave at once)`);
+    firstAtMs = Date.now();
     interrupt.draining = runtime.drain(DRAIN_MS);
     resolveStopped();
   };
