@@ -8,11 +8,11 @@ process.env.TZ = 'UTC';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { ConfigError, optionalString, parseNumber } from '../../functions/config/env.js';
-import { clientOptionsFromEnv } from '../../functions/conveyour/client.js';
+import { ConfigError, parseNumber } from '../../functions/config/env.js';
 import { publishEndpoints } from './endpointsFile.js';
 import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtime.js';
 import { scheduleEvery } from './scheduler.js';
+import { localSource, type LocalSource } from './source.js';
 import { renderStatus, renderSummary } from './statusView.js';
 
 const USAGE = `usage: npm start -- [--once] [--interval=SECONDS] [--data-dir=DIR] [--reset] [--seed=N] [--timeout=SECONDS] [--verbose]
@@ -90,15 +90,12 @@ async function main(): Promise<number> {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
-  let conveyour: { baseUrl: string; appkey: string; token: string } | undefined;
-  if (optionalString(process.env, 'CONVEYOUR_APPKEY') && optionalString(process.env, 'CONVEYOUR_TOKEN')) {
-    try {
-      const fromEnv = clientOptionsFromEnv(process.env);
-      conveyour = { baseUrl: fromEnv.baseUrl, ...fromEnv.credentials };
-    } catch (error) {
-      console.error((error as Error).message);
-      return 2;
-    }
+  let conveyour: LocalSource['conveyour'];
+  try {
+    ({ conveyour } = localSource(process.env));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
   }
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
 
