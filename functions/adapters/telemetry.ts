@@ -7,14 +7,16 @@
  * metric and one short log line per invocation, so an idle deployment pays for no metrics.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Log } from '../pipeline/ports.js';
 import { METRIC_NAMESPACE, MetricName, SERVICE_NAME, type MetricNameValue } from './metricNames.js';
 import type { InvocationResult } from '../pipeline/orchestrate.js';
 import type { RunResult } from '../pipeline/runCollection.js';
 
-export function createLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAME });
+/** `logLevel` as POWERTOOLS_LOG_LEVEL reads: for a caller whose settings are not this process's environment. */
+export function createLogger(logLevel?: string): Logger {
+  return new Logger({ serviceName: SERVICE_NAME, ...(logLevel ? { logLevel: logLevel.toUpperCase() as LogLevel } : {}) });
 }
 
 export function createMetrics(): Metrics {

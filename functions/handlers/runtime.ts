@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Env, optionalString } from '../config/env.js';
-import { createAwsClients } from '../adapters/awsClients.js';
+import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import { createAwsClients, type AwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
 import { ConveYourSecrets } from '../adapters/secrets.js';
@@ -35,11 +35,12 @@ export interface Runtime {
   report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
 }
 
-export function createRuntime(env: Env): Runtime {
+/** `clients`: the caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
+export function createRuntime(env: Env, clients?: AwsClients): Runtime {
   const config = loadPipelineConfig(env);
-  const logger = createLogger();
+  const logger = createLogger(optionalString(env, 'POWERTOOLS_LOG_LEVEL'));
   const metrics = createMetrics();
-  const aws = createAwsClients({
+  const aws = clients ?? createAwsClients({
     region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
     requestTimeoutMs: config.awsRequestTimeoutMs,
     endpoints: {
@@ -66,9 +67,9 @@ export function createRuntime(env: Env): Runtime {
   // One client per source, built on first use. A source whose credentials cannot be read is not
   // cached: it runs as unavailable (each of its collections fails with the reason) and the next
   // invocation reads its secret again; it never stops the other sources.
-  const clients = new Map<string, Promise<PageSource>>();
+  const pageSources = new Map<string, Promise<PageSource>>();
   const clientOf = (source: SourceConfig): Promise<PageSource> => {
-    let client = clients.get(source.name);
+    let client = pageSources.get(source.name);
     if (!client) {
       client = credentialsOf(source).then(
         (credentials) =>
@@ -83,8 +84,8 @@ export function createRuntime(env: Env): Runtime {
             },
           }),
       );
-      clients.set(source.name, client);
-      client.catch(() => clients.delete(source.name));
+      pageSources.set(source.name, client);
+      client.catch(() => pageSources.delete(source.name));
     }
     return client.catch((error: unknown) => {
       log.error('source unavailable: its credentials could not be read; its collections fail until they can', { source: source.name, error: describeError(error) });

@@ -7,27 +7,8 @@
  * and does not fail the invocation: the next tick retries it within a minute, and a thrown
  * error would only make the scheduler re-run every collection.
  */
-import type { Context } from 'aws-lambda';
-import { driveBackfills } from '../backfill/worker.js';
-import { runTick } from '../pipeline/orchestrate.js';
 import { createRuntime } from './runtime.js';
+import { createTickHandler } from './tickHandler.js';
 
-const runtime = createRuntime(process.env);
-
-export const handler = async (_event: unknown, context: Context) => {
-  const startedMs = Date.now();
-  const deps = runtime.deps(context);
-  const result = await runTick(await runtime.sources(), deps);
-  try {
-    result.continuations += await driveBackfills(deps);
-  } catch (error) {
-    runtime.logger.error('backfill upkeep failed; the next tick tries again', { reason: (error as Error).message });
-  }
-  runtime.report(result, 'tick', startedMs);
-  return {
-    collections: result.runs.length,
-    continuations: result.continuations,
-    failures: result.failures.length,
-    runs: result.runs.map((run) => ({ ...run.key, status: run.status })),
-  };
-};
+// Built once per container, at init: a bad setting fails the cold start with a message naming it.
+export const handler = createTickHandler(createRuntime(process.env));

@@ -20,6 +20,7 @@ import { assertWithinHistory, DEFAULT_HISTORY_START } from '../../functions/time
 import { OUTPUT } from '../cdk/outputs.js';
 import { runningEndpoints } from '../local/endpointsFile.js';
 import { startLocalRuntime, LOCAL_NAMES, type LocalRuntime } from '../local/runtime.js';
+import { localSource } from '../local/source.js';
 import { parseBackfillArgs, USAGE, type BackfillArgs } from './args.js';
 import { duration, iso, progressOf, renderBar } from './progress.js';
 
@@ -120,7 +121,10 @@ async function localTarget(args: BackfillArgs): Promise<Target> {
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const runtime: LocalRuntime = await startLocalRuntime({ dataDir: args.dataDir });
+  // The ConveYour npm start reads on this data dir, by the same rule.
+  const { conveyour } = localSource(process.env);
+  const runtime: LocalRuntime = await startLocalRuntime({ dataDir: args.dataDir, command: 'npm run backfill', ...(conveyour ? { conveyour } : {}) });
+  console.log(`backfilling from ${conveyour ? `ConveYour at ${conveyour.baseUrl}` : 'the ConveYour simulator'} into ${args.dataDir}`);
   const pollers = runtime.startContinuations((error) => console.error(`error: ${(error as Error).message}`), args.concurrency);
   return adapters(runtime.clients, runtime.resources.table, runtime.resources.queueUrl, source, true, async () => {
     await pollers.stop();

@@ -1,7 +1,9 @@
 /**
- * Hosts the real Lambda handlers in this process: a Context whose remaining time counts
- * down from the configured timeout, as Lambda's does, so the handlers' budgets behave the
- * same locally and deployed.
+ * Hosts the real Lambda handlers in this process: each invocation gets a Context whose remaining
+ * time counts down from the configured timeout, as Lambda's does, so the handlers' budgets behave
+ * the same locally and deployed. Stopping shortens every running invocation's deadline to now:
+ * the core's budget then ends each run after its current step, saves it and releases its lease,
+ * which a killed process would have held until it expired.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -12,8 +14,19 @@ export interface FunctionSettings {
   memoryMb: number;
 }
 
-export function lambdaContext(settings: FunctionSettings, nowMs: () => number = Date.now): Context {
-  const deadline = nowMs() + settings.timeoutMs;
+export interface LambdaHost {
+  /** Runs one invocation with a fresh Context; tracked until it settles. */
+  invoke<T>(handler: (context: Context) => Promise<T>): Promise<T>;
+  /** Deadline of every running invocation, and of any started from now on, becomes now. */
+  expire(): void;
+  /** Resolves when no invocation is running. */
+  idle(): Promise<void>;
+  readonly running: number;
+  /** Whether a lease owner is one of this host's running invocations (owners start with the request id). */
+  runs(leaseOwner: string): boolean;
+}
+
+export function lambdaContext(settings: FunctionSettings, nowMs: () => number = Date.now, deadlineMs: () => number = constant(nowMs() + settings.timeoutMs)): Context {
   const requestId = randomUUID();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -24,9 +37,41 @@ export function lambdaContext(settings: FunctionSettings, nowMs: () => number = 
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${settings.functionName}`,
     logStreamName: `local/${requestId}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - nowMs()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs() - nowMs()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+export function createLambdaHost(settings: FunctionSettings, nowMs: () => number = Date.now): LambdaHost {
+  let expiredAtMs: number | undefined;
+  const running = new Map<string, Promise<unknown>>();
+  return {
+    async invoke(handler) {
+      const deadline = nowMs() + settings.timeoutMs;
+      const context = lambdaContext(settings, nowMs, () => Math.min(deadline, expiredAtMs ?? Infinity));
+      const invocation = handler(context);
+      running.set(context.awsRequestId, invocation);
+      try {
+        return await invocation;
+      } finally {
+        running.delete(context.awsRequestId);
+      }
+    },
+    expire() {
+      expiredAtMs ??= nowMs();
+    },
+    async idle() {
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    },
+    get running() {
+      return running.size;
+    },
+    runs: (leaseOwner) => running.has(leaseOwner.split('/')[0]!),
+  };
+}
+
+function constant(value: number): () => number {
+  return () => value;
 }

@@ -5,18 +5,22 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../../functions/adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
 import { parseSources } from '../../functions/handlers/config.js';
 import { OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from '../cdk/outputs.js';
+import { lockDataDir, type DataDirLock } from './dataDirLock.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
-import { lambdaContext, type FunctionSettings } from './lambdaHost.js';
+import { createRuntime } from '../../functions/handlers/runtime.js';
+import { createContinueHandler } from '../../functions/handlers/continueHandler.js';
+import { createTickHandler } from '../../functions/handlers/tickHandler.js';
+import { createLambdaHost, type FunctionSettings, type LambdaHost } from './lambdaHost.js';
 import { provision, type Provisioned } from './provision.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import type { SimulatorOptions } from './simulator/options.js';
@@ -50,8 +54,10 @@ export interface TickOutcome {
 }
 
 export interface LocalRuntimeOptions {
-  /** Emulator state and simulator anchor persist here; undefined = in memory (tests). */
+  /** Emulator state and simulator anchor persist here, locked to this process; undefined = in memory (tests). */
   dataDir?: string;
+  /** Named in the data dir's lock, for a second process's message (default "npm start"). */
+  command?: string;
   /** Tail this ConveYour instead of starting the simulator. */
   conveyour?: { baseUrl: string; appkey: string; token: string };
   simulator?: SimulatorOptions;
@@ -72,6 +78,8 @@ export interface LocalRuntime {
   clients: AwsClients;
   checkpoints(): Promise<Checkpoint[]>;
   tick(): Promise<TickOutcome>;
+  /** Continuation messages waiting in the queue, not yet received. */
+  queuedContinuations(): Promise<number>;
   deliver(event: SQSEvent): Promise<SQSBatchResponse>;
   /**
    * Starts delivering continuation messages to the continue handler, as Lambda's SQS trigger does,
@@ -86,6 +94,14 @@ export interface LocalRuntime {
   outputs(): Record<string, Record<string, string>>;
   /** Whether the local schedule is ENABLED (in the Scheduler emulator): `npm start` ticks only then. */
   scheduleEnabled(): boolean;
+  host: LambdaHost;
+  /** The data dir's lock, when persisted: `watch` notices the data dir deleted under us. */
+  lock: DataDirLock | undefined;
+  /**
+   * Ends every running invocation at its next step (deadline now: each saves its run and releases
+   * its lease) and waits for them, at most `timeoutMs`. False if some were still running then.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -94,7 +110,14 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const emulators = await startEmulators(dataDir ? { dataDir: path.join(dataDir, 'aws') } : {});
+  const lock = dataDir ? await lockDataDir(dataDir, options.command ?? 'npm start') : undefined;
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators(dataDir ? { dataDir: path.join(dataDir, 'aws') } : {});
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   let simulator: Simulator | undefined;
   try {
     const clients = createAwsClients({ region: emulators.region, requestTimeoutMs: 10_000, endpoints: emulators.endpoints, credentials: emulators.credentials });
@@ -119,8 +142,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       baseUrl = simulator.url;
       credentials = simulator.credentials;
     }
-    Object.assign(process.env, {
-      // The deployed path: the handlers read the source's credentials from (emulated) Secrets Manager.
+    // The handlers' environment as deployed (credentials from the emulated Secrets Manager), pointing at the emulators; this process's own is left alone.
+    const env: Record<string, string | undefined> = {
+      ...process.env,
       PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all', secretId: LOCAL_NAMES.secret }]),
       CONVEYOUR_APPKEY: credentials.appkey,
       CONVEYOUR_TOKEN: credentials.token,
@@ -129,20 +153,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       CHECKPOINT_TABLE: resources.table,
       CONTINUATION_QUEUE_URL: resources.queueUrl,
       AWS_REGION: emulators.region,
-      AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: emulators.endpoints.s3,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: emulators.endpoints.secretsManager,
       ...options.env,
-    });
+    };
     const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
     await putSecret(clients, LOCAL_NAMES.secret, JSON.stringify(credentials));
     await createSchedule(emulators, await createQueueArn(clients, LOCAL_NAMES.scheduleDeadLetterQueue), settings.functionName);
-    // Handlers read their environment at module scope, once per container: import after setting it.
-    const tick = (await import('../../functions/handlers/tick.js')).handler as (event: unknown, context: Context) => Promise<TickOutcome>;
-    const continueHandler = (await import('../../functions/handlers/continue.js')).handler;
+    const tick = createTickHandler(createRuntime(env, clients));
+    const continueHandler = createContinueHandler(createRuntime(env, clients));
+    const host = createLambdaHost(settings);
     const store = new DynamoCheckpointStore(clients.documents, resources.table);
     return {
       simulator,
@@ -150,9 +168,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resources,
       clients,
       settings,
+      host,
+      lock,
       checkpoints: () => store.list(),
-      tick: () => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, lambdaContext(settings)),
-      deliver: (event) => continueHandler(event, lambdaContext(settings)),
+      async queuedContinuations() {
+        const answer = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        return Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0);
+      },
+      tick: () => host.invoke((context) => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, context)),
+      deliver: (event) => host.invoke((context) => continueHandler(event, context)),
+      async drain(timeoutMs) {
+        host.expire();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+        try {
+          return await Promise.race([host.idle().then(() => true), timedOut]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       startContinuations(onError, concurrency = 1) {
         const pollers = Array.from({ length: concurrency }, () =>
           startEventSourceMapping({
@@ -163,7 +197,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             batchSize: 1,
             // local-aws-sqs answers a long poll only with a full batch or at its end: keep it short.
             waitSeconds: 1,
-            invoke: (event) => continueHandler(event, lambdaContext(settings)),
+            invoke: (event) => host.invoke((context) => continueHandler(event, context)),
             onError,
           }),
         );
@@ -177,7 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         };
       },
       outputs() {
-        const prefix = process.env.LANDING_PREFIX ?? '';
+        const prefix = env.LANDING_PREFIX ?? '';
         const values: Record<string, string> = {
           [OUTPUT.landingBucket]: resources.bucket,
           [OUTPUT.landingPrefix]: prefix === '' ? ROOT_PREFIX_OUTPUT : prefix,
@@ -187,7 +221,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           [OUTPUT.continueFunction]: settings.functionName,
         };
         // The sources the handlers run (a test may have given its own PIPELINE_SOURCES).
-        for (const source of parseSources(process.env.PIPELINE_SOURCES ?? '[]', Date.now())) {
+        for (const source of parseSources(env.PIPELINE_SOURCES ?? '[]', Date.now())) {
           if (source.secretId !== undefined) values[secretOutputId(source.name)] = source.secretId;
         }
         return { [LOCAL_STACK]: values };
@@ -197,11 +231,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await simulator?.close();
         clients.destroy();
         await emulators.close();
+        await lock?.release();
       },
     };
   } catch (error) {
     await simulator?.close();
     await emulators.close();
+    await lock?.release();
     throw error;
   }
 }

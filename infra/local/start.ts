@@ -9,11 +9,11 @@ import '../../functions/config/sdkNodeNotice.js';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { ConfigError, optionalString, parseNumber } from '../../functions/config/env.js';
-import { clientOptionsFromEnv } from '../../functions/conveyour/client.js';
+import { ConfigError, parseNumber } from '../../functions/config/env.js';
 import { publishEndpoints } from './endpointsFile.js';
 import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtime.js';
 import { scheduleEvery } from './scheduler.js';
+import { localSource, type LocalSource } from './source.js';
 import { renderStatus, renderSummary } from './statusView.js';
 
 const USAGE = `usage: npm start -- [--once] [--interval=SECONDS] [--data-dir=DIR] [--reset] [--seed=N] [--timeout=SECONDS] [--verbose]
@@ -91,15 +91,12 @@ async function main(): Promise<number> {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
-  let conveyour: { baseUrl: string; appkey: string; token: string } | undefined;
-  if (optionalString(process.env, 'CONVEYOUR_APPKEY') && optionalString(process.env, 'CONVEYOUR_TOKEN')) {
-    try {
-      const fromEnv = clientOptionsFromEnv(process.env);
-      conveyour = { baseUrl: fromEnv.baseUrl, ...fromEnv.credentials };
-    } catch (error) {
-      console.error((error as Error).message);
-      return 2;
-    }
+  let conveyour: LocalSource['conveyour'];
+  try {
+    ({ conveyour } = localSource(process.env));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
   }
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
 
@@ -122,23 +119,78 @@ async function main(): Promise<number> {
     queueUrl: runtime.resources.queueUrl,
     outputs: runtime.outputs(),
   });
+  const interrupt = onInterrupt(runtime);
+  runtime.lock?.watch(() => {
+    console.error(`\n${options.dataDir} was deleted while npm start ran: stopping (npm start again starts over in a new one)`);
+    process.exit(1);
+  });
   try {
-    return options.once ? await runOnce(runtime) : await runForever(runtime, options.intervalMs, errors);
+    return options.once ? await runOnce(runtime, interrupt) : await runForever(runtime, options.intervalMs, errors, interrupt);
   } finally {
+    if (interrupt.draining) {
+      const drained = await interrupt.draining;
+      console.log(
+        drained
+          ? 'stopped: every run saved its progress and released its lease; the next npm start resumes from the checkpoints'
+          : `stopped: some runs did not finish within ${DRAIN_MS / 1000} s; their leases expire by themselves`,
+      );
+    }
     await unpublish();
     await continuations.stop();
     await runtime.close();
   }
 }
 
-/** Ticks back to back until one finds every collection caught up (or idle). */
-async function runOnce(runtime: LocalRuntime): Promise<number> {
+const DRAIN_MS = 30_000;
+
+interface Interrupt {
+  /** Set by the first Ctrl-C: resolves when the runs in flight finished (true) or DRAIN_MS passed (false). */
+  draining: Promise<boolean> | undefined;
+  stopped: Promise<void>;
+}
+
+/**
+ * The first Ctrl-C ends every run in flight at its next step, as Lambda's deadline would, so
+ * each saves its progress and releases its lease; the second leaves at once.
+ */
+function onInterrupt(runtime: LocalRuntime): Interrupt {
+  let resolveStopped!: () => void;
+  const interrupt: Interrupt = { draining: undefined, stopped: new Promise((resolve) => (resolveStopped = resolve)) };
+  let firstAtMs = 0;
+  const handler = () => {
+    // One keypress arrives more than once: the terminal signals the whole group, and npm and tsx relay it too.
+    if (interrupt.draining && Date.now() - firstAtMs < 1000) return;
+    if (interrupt.draining) {
+      console.error('\nleaving now: runs still in flight keep their leases until they expire');
+      process.exit(130);
+    }
+    const running = runtime.host.running;
+    console.log(`\nstopping: ${running ? `ending ${running} run${running === 1 ? '' : 's'} in flight at their next step` : 'nothing in flight'} (Ctrl-C again to leave at once)`);
+    firstAtMs = Date.now();
+    interrupt.draining = runtime.drain(DRAIN_MS);
+    resolveStopped();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return interrupt;
+}
+
+/**
+ * Ticks until one finds every collection caught up (or idle). Between ticks it waits for what the
+ * last one handed out (its continuations) and for leases held by no run of this process (a run of
+ * a process that was killed), rather than ticking again and re-reading every collection's overlap.
+ */
+async function runOnce(runtime: LocalRuntime, interrupt: Interrupt): Promise<number> {
   const startedMs = Date.now();
   const failingTicks = new Map<string, number>();
-  for (;;) {
+  const announced = new Set<string>();
+  while (!interrupt.draining) {
     const outcome: TickOutcome = await runtime.tick();
     printProgress(await runtime.checkpoints());
-    if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) break;
+    if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) {
+      console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
+      return 0;
+    }
     for (const run of outcome.runs) {
       const key = `${run.source}/${run.collection}`;
       failingTicks.set(key, run.status === 'failed' ? (failingTicks.get(key) ?? 0) + 1 : 0);
@@ -148,14 +200,31 @@ async function runOnce(runtime: LocalRuntime): Promise<number> {
         return 1;
       }
     }
-    // Let continuations holding leases make progress before asking again.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await settled(runtime, announced, interrupt);
   }
-  console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
-  return 0;
+  return 130;
 }
 
-async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (error: unknown) => void): Promise<number> {
+async function settled(runtime: LocalRuntime, announced: Set<string>, interrupt: Interrupt): Promise<void> {
+  while (!interrupt.draining) {
+    const nowMs = Date.now();
+    const foreign = (await runtime.checkpoints()).filter((cp) => cp.lease && cp.lease.expiresAtMs > nowMs && !runtime.host.runs(cp.lease.owner));
+    for (const cp of foreign) {
+      const key = `${cp.source}/${cp.collection}${cp.lane ? `#${cp.lane}` : ''}@${cp.lease!.owner}`;
+      if (announced.has(key)) continue;
+      announced.add(key);
+      console.log(
+        `${cp.source}/${cp.collection}${cp.lane ? ` (backfill window ${cp.lane})` : ''}: waiting for its lease, held by ${cp.lease!.owner} until ${new Date(cp.lease!.expiresAtMs).toISOString()} ` +
+          `(${Math.ceil((cp.lease!.expiresAtMs - nowMs) / 1000)} s): a run of another process, stopped without releasing it`,
+      );
+    }
+    const ours = runtime.host.running > 0 || (await runtime.queuedContinuations()) > 0;
+    if (!ours && foreign.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (error: unknown) => void, interrupt: Interrupt): Promise<number> {
   const tty = process.stdout.isTTY;
   let lines = 0;
   const draw = async () => {
@@ -175,13 +244,9 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
     onError,
   );
   const redraw = tty ? setInterval(() => void draw().catch(onError), 1000) : undefined;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupt.stopped;
   scheduler.stop();
   if (redraw) clearInterval(redraw);
-  console.log('\nstopping: checkpoints are saved; the next npm start resumes from them');
   return 0;
 }
 
