@@ -11,6 +11,7 @@
  *
  * Not part of `npm test`: speed and memory targets belong here, not in timed tests.
  */
+import '../functions/config/sdkNodeNotice.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';

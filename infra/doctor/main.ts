@@ -4,6 +4,7 @@
  * running `npm start` (from its data dir), and prints one verdict per check with the
  * commands that fix each problem. Exit 0 healthy, 1 a problem found, 2 bad usage.
  */
+import '../../functions/config/sdkNodeNotice.js';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseNumber } from '../../functions/config/env.js';

@@ -1,7 +1,7 @@
 /**
  * Hosts the real Lambda handlers in this process: each invocation gets a Context whose remaining
  * time counts down from the configured timeout, as Lambda's does, so the handlers' budgets behave
- * the same locally and deployed. Stopping shortens every running invocation's deadline to now:
+ * the same locally and deployed. Stopping shortens every running invocation's deadline to now plus its safety margin:
  * the core's budget then ends each run after its current step, saves it and releases its lease,
  * which a killed process would have held until it expired.
  */
@@ -17,8 +17,12 @@ export interface FunctionSettings {
 export interface LambdaHost {
   /** Runs one invocation with a fresh Context; tracked until it settles. */
   invoke<T>(handler: (context: Context) => Promise<T>): Promise<T>;
-  /** Deadline of every running invocation, and of any started from now on, becomes now. */
-  expire(): void;
+  /**
+   * Deadline of every running invocation, and of any started from now on, becomes now plus
+   * `graceMs`: give the handlers' safety margin, so they stop fetching at once yet still have
+   * the time they keep for their last writes (checkpoint, lease release, continuation).
+   */
+  expire(graceMs?: number): void;
   /** Resolves when no invocation is running. */
   idle(): Promise<void>;
   readonly running: number;
@@ -59,8 +63,8 @@ export function createLambdaHost(settings: FunctionSettings, nowMs: () => number
         running.delete(context.awsRequestId);
       }
     },
-    expire() {
-      expiredAtMs ??= nowMs();
+    expire(graceMs = 0) {
+      expiredAtMs ??= nowMs() + graceMs;
     },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running.values()]);

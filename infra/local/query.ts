@@ -5,6 +5,7 @@
  * collection and dt. With no SQL: record counts per collection and dt.
  */
 process.env.TZ = 'UTC';
+import '../../functions/config/sdkNodeNotice.js';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

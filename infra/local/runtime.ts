@@ -158,7 +158,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
     await putSecret(clients, LOCAL_NAMES.secret, JSON.stringify(credentials));
     await createSchedule(emulators, await createQueueArn(clients, LOCAL_NAMES.scheduleDeadLetterQueue), settings.functionName);
-    const tick = createTickHandler(createRuntime(env, clients));
+    const tickRuntime = createRuntime(env, clients);
+    const tick = createTickHandler(tickRuntime);
     const continueHandler = createContinueHandler(createRuntime(env, clients));
     const host = createLambdaHost(settings);
     const store = new DynamoCheckpointStore(clients.documents, resources.table);
@@ -178,7 +179,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tick: () => host.invoke((context) => tick({ source: 'local.scheduler', 'detail-type': 'Scheduled Event' }, context)),
       deliver: (event) => host.invoke((context) => continueHandler(event, context)),
       async drain(timeoutMs) {
-        host.expire();
+        // The margin the handlers keep for their final writes: fetching stops now, the writes still land.
+        host.expire(tickRuntime.config.policy.safetyMarginMs);
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
         try {

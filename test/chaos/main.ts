@@ -7,6 +7,7 @@
  *
  * Exits 0 when nothing was lost and every check held, 1 otherwise, 2 on a bad flag.
  */
+import '../../functions/config/sdkNodeNotice.js';
 import { CHAOS_USAGE, parseChaosFlags, type ChaosFlags } from './flags.js';
 import { runChaos } from './harness.js';
 import { figuresMarkdown, formatReport, reproduceCommand } from './report.js';
