@@ -146,8 +146,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const env: Record<string, string | undefined> = {
       ...process.env,
       PIPELINE_SOURCES: JSON.stringify([{ name: LOCAL_NAMES.source, baseUrl, collections: 'all', secretId: LOCAL_NAMES.secret }]),
-      CONVEYOUR_APPKEY: credentials.appkey,
-      CONVEYOUR_TOKEN: credentials.token,
       LANDING_BUCKET: resources.bucket,
       LANDING_PREFIX: options.prefix ?? '',
       CHECKPOINT_TABLE: resources.table,
