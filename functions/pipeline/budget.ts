@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { DeadlineError } from '../conveyour/errors.js';
 
 /**
@@ -84,6 +85,10 @@ export function writeStopFor(remainingMs: () => number, safetyMarginMs: number):
 
 function stopAfter(ms: number, what: 'fetch' | 'write'): Stop {
   const controller = new AbortController();
+  // Every request and write of the run listens on this one signal (a flush PUTs one object per dt
+  // at once, transcripts keep 16 contacts in flight) and each removes its listener as it settles:
+  // many at once is the design, not a leak, and Node's warning past 10 would only be log noise.
+  setMaxListeners(0, controller.signal);
   const reason = () =>
     new DeadlineError(
       what === 'fetch'

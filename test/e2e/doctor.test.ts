@@ -110,7 +110,8 @@ describe('npm run doctor on the local runtime', () => {
     expect(text).toMatch(/\n\d+ problems found\n$/);
   });
 
-  it('exits 1 with the same report as a child process (npm run doctor)', async () => {
+  // Reads the broken state the test above set up: the tests of this file run in order.
+  it('exits 1 with the same report as a child process (the script behind npm run doctor)', async () => {
     const child = await run('npx', ['tsx', 'infra/doctor/main.ts', `--data-dir=${dataDir}`, '--json'], { cwd: process.cwd() }).then(
       () => ({ code: 0, stdout: '' }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),

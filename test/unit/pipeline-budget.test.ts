@@ -21,4 +21,22 @@ describe('budget', () => {
     remaining = 7_000;
     expect(budget.allowsAnotherStep()).toBe(false);
   });
+
+  it('lets every concurrent request of a run listen on its deadline signals without a leak warning', async () => {
+    // Prepare: a flush PUTs one object per dt at once; a backfill window of a month is 31 of them.
+    const budget = new Budget({ remainingMs: () => 60_000, safetyMarginMs: 10_000, initialStepEstimateMs: 100 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // Act
+      for (const signal of [budget.fetchSignal, budget.writeSignal]) for (let i = 0; i < 40; i++) signal.addEventListener('abort', () => {});
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+      budget.dispose();
+    }
+    // Assess
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
 });

@@ -4,7 +4,7 @@
  * SDK still warns without that switch on this Node, so the check below can fail.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,15 @@ describe('the AWS SDK Node version notice', () => {
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', "const { S3Client } = await import('@aws-sdk/client-s3'); new S3Client({ region: 'us-east-1' });"], { cwd: ROOT, encoding: 'utf8', env });
     expect(result.stderr).toContain(NOTICE);
   });
+
+  // Where the SDK no longer warns (Node 22+), the run below cannot fail: this one still can.
+  it.each(['functions/cli/main.ts', 'infra/local/start.ts', 'infra/local/status.ts', 'infra/local/query.ts', 'infra/backfill/main.ts', 'infra/doctor/main.ts', 'bench/main.ts', 'test/chaos/main.ts'])(
+    'is switched off by %s before anything it imports can create a client',
+    (entry) => {
+      const firstImport = /^import [^\n]*$/m.exec(readFileSync(join(ROOT, entry), 'utf8'))?.[0];
+      expect(firstImport).toMatch(/sdkNodeNotice\.js'/);
+    },
+  );
 
   it('is not in the output of npm run status, which creates SDK clients', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sdk-notice-'));
