@@ -6,6 +6,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AwsEndpoints } from '../../functions/adapters/awsClients.js';
+import type { LocalRuntime } from './runtime.js';
 
 export interface PublishedEndpoints {
   pid: number;
@@ -19,6 +20,19 @@ export interface PublishedEndpoints {
 }
 
 const FILE = 'endpoints.json';
+
+/** What this process publishes for a running runtime: `npm start` does it, and tests that stand in for it. */
+export function endpointsOf(runtime: LocalRuntime): PublishedEndpoints {
+  return {
+    pid: process.pid,
+    region: runtime.emulators.region,
+    endpoints: runtime.emulators.endpoints,
+    table: runtime.resources.table,
+    bucket: runtime.resources.bucket,
+    queueUrl: runtime.resources.queueUrl,
+    outputs: runtime.outputs(),
+  };
+}
 
 export async function publishEndpoints(dataDir: string, endpoints: PublishedEndpoints): Promise<() => Promise<void>> {
   const file = path.join(dataDir, FILE);

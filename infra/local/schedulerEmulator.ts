@@ -7,7 +7,8 @@
  * Scheduler, so this is ours. It does not fire anything: the local runtime's timer does, and
  * asks {@link SchedulerEmulator.state} first.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+import { readBody, replyJson } from './jsonWire.js';
 
 export interface EmulatedSchedule {
   Name: string;
@@ -117,17 +118,6 @@ export function createSchedulerEmulator(region: string, accountId = '00000000000
   return { requestListener, state: (name) => schedules.get(name)?.State };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.statusCode = status;
-  response.setHeader('content-type', 'application/json');
-  response.end(JSON.stringify(body));
+  replyJson(response, status, body, 'application/json');
 }

@@ -11,7 +11,8 @@
  * signatures (nor does dynalite): it is a stand-in for the protocol, not for IAM.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+import { readBody, replyJson } from './jsonWire.js';
 
 interface StoredSecret {
   arn: string;
@@ -133,17 +134,6 @@ export function createSecretsManagerEmulator(region: string, accountId = '000000
   return { requestListener, names: () => [...secrets.keys()] };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.statusCode = status;
-  response.setHeader('content-type', 'application/x-amz-json-1.1');
-  response.end(JSON.stringify(body));
+  replyJson(response, status, body, 'application/x-amz-json-1.1');
 }

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { ConfigError, parseNumber } from '../../functions/config/env.js';
-import { publishEndpoints } from './endpointsFile.js';
+import { endpointsOf, publishEndpoints } from './endpointsFile.js';
 import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtime.js';
 import { scheduleEvery } from './scheduler.js';
 import { localSource, type LocalSource } from './source.js';
@@ -110,15 +110,7 @@ async function main(): Promise<number> {
   console.log(`conveyour-collection-stream, local: tailing ${source} into s3://${runtime.resources.bucket} (data in ${options.dataDir})`);
   const errors = (error: unknown) => console.error(`error: ${(error as Error).message ?? String(error)}`);
   const continuations = runtime.startContinuations(errors);
-  const unpublish = await publishEndpoints(options.dataDir, {
-    pid: process.pid,
-    region: runtime.emulators.region,
-    endpoints: runtime.emulators.endpoints,
-    table: runtime.resources.table,
-    bucket: runtime.resources.bucket,
-    queueUrl: runtime.resources.queueUrl,
-    outputs: runtime.outputs(),
-  });
+  const unpublish = await publishEndpoints(options.dataDir, endpointsOf(runtime));
   const interrupt = onInterrupt(runtime);
   runtime.lock?.watch(() => {
     console.error(`\n${options.dataDir} was deleted while npm start ran: stopping (npm start again starts over in a new one)`);

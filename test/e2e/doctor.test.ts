@@ -14,7 +14,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorMain } from '../../infra/doctor/main.js';
 import type { DoctorReport, Finding } from '../../infra/doctor/findings.js';
-import { publishEndpoints } from '../../infra/local/endpointsFile.js';
+import { endpointsOf, publishEndpoints } from '../../infra/local/endpointsFile.js';
 import { LOCAL_NAMES, startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -34,15 +34,7 @@ beforeAll(async () => {
   });
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctor-'));
   // As npm start does: the doctor finds the emulators and the outputs here (this process is the one alive).
-  await publishEndpoints(dataDir, {
-    pid: process.pid,
-    region: runtime.emulators.region,
-    endpoints: runtime.emulators.endpoints,
-    table: runtime.resources.table,
-    bucket: runtime.resources.bucket,
-    queueUrl: runtime.resources.queueUrl,
-    outputs: runtime.outputs(),
-  });
+  await publishEndpoints(dataDir, endpointsOf(runtime));
 });
 afterAll(async () => {
   await runtime?.close();
