@@ -4,7 +4,7 @@ import type { Page, QuerySpec } from '../conveyour/types.js';
 import { afterFlush, type Checkpoint } from './checkpoint.js';
 import { encodeLandingObjects, pageRange } from './landing.js';
 import type { Lease } from './lease.js';
-import type { RunDeps } from './runCollection.js';
+import type { RunDeps } from './ports.js';
 import { addLanded, type Totals, type WindowEnd } from './window.js';
 
 /**

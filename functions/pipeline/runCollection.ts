@@ -10,8 +10,7 @@
  */
 import { TRANSCRIPTS } from '../conveyour/collections.js';
 import { DeadlineError, StalledCursorError } from '../conveyour/errors.js';
-import type { Page, PageSource, QueryWindow } from '../conveyour/types.js';
-import type { Budget } from './budget.js';
+import type { Page, QueryWindow } from '../conveyour/types.js';
 import {
   afterCursorExpired,
   afterWindowExhausted,
@@ -28,39 +27,11 @@ import {
 import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
 import { Lease } from './lease.js';
 import { fetchOptions, pageWindow, specOf } from './pagesWindow.js';
-import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
+import type { RunDeps } from './ports.js';
 import { pageTranscriptsWindow } from './transcriptsWindow.js';
 import type { Totals } from './window.js';
-import type { Slots } from './slots.js';
 
-export interface RunPolicy extends WindowPolicy {
-  prefix: string;
-  /** Pages are merged into one object per dt until this many uncompressed bytes. */
-  flushBytes: number;
-  /** An idle collection writes its checkpoint at most this often. */
-  idleCheckpointMs: number;
-  /** Added to the invocation's remaining time to form the lease: covers clock skew. */
-  leaseSlackMs: number;
-  /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
-  transcriptConcurrency: number;
-}
-
-export interface RunDeps {
-  source: PageSource;
-  store: CheckpointStore;
-  sink: ObjectSink;
-  clock: Clock;
-  budget: Budget;
-  log: Log;
-  /** Unique per invocation: the lease owner. */
-  owner: string;
-  newRunId: () => string;
-  policy: RunPolicy;
-  /** A bounded lane's range, for its first run (later runs read it from the checkpoint). */
-  bounds?: QueryWindow;
-  /** Held from the claim to the end of a run that has work: how many collections page at once. A peek needs none. */
-  pagingSlots?: Slots;
-}
+export type { RunDeps, RunPolicy } from './ports.js';
 
 export type RunStatus =
   | 'caught-up' // the run's target range landed; the watermark moved

@@ -9,7 +9,7 @@ import { afterTranscriptsFlush, type Checkpoint, type TranscriptProgress } from 
 import { encodeLandingObjects } from './landing.js';
 import { fetchOptions } from './pagesWindow.js';
 import type { Lease } from './lease.js';
-import type { RunDeps } from './runCollection.js';
+import type { RunDeps } from './ports.js';
 import { addLanded, type Totals, type WindowEnd } from './window.js';
 
 export async function pageTranscriptsWindow(start: Checkpoint, deps: RunDeps, lease: Lease, totals: Totals): Promise<WindowEnd> {
