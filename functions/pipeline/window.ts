@@ -75,13 +75,9 @@ export async function readWindow<Item>(start: Checkpoint, io: WindowIo, open: ()
   const { budget, clock, policy } = io.deps;
   const reader = open();
   let cp = start;
-  let buffer: Item[] = [];
+  // Items fetched and not yet landed; `splice(0)` hands a flush the whole batch and empties it.
+  const buffer: Item[] = [];
   let bufferBytes = 0;
-  const land = async (windowDone: boolean, persist: boolean) => {
-    cp = await flush(cp, reader, buffer, windowDone, persist, io);
-    buffer = [];
-    bufferBytes = 0;
-  };
   try {
     let pending: Promise<IteratorResult<Item>> | undefined = reader.next();
     while (pending) {
@@ -89,7 +85,7 @@ export async function readWindow<Item>(start: Checkpoint, io: WindowIo, open: ()
       const next: IteratorResult<Item> = await pending;
       if (next.done) {
         if (reader.end === 'stopped') break;
-        await land(true, false);
+        cp = await flush(cp, reader, buffer.splice(0), true, false, io);
         return { kind: 'exhausted', checkpoint: cp };
       }
       const item = next.value;
@@ -100,18 +96,21 @@ export async function readWindow<Item>(start: Checkpoint, io: WindowIo, open: ()
       pending?.catch(() => undefined);
       buffer.push(item);
       bufferBytes += reader.byteLength(item);
-      if (bufferBytes >= policy.flushBytes || last || !pending) await land(last, !last);
+      if (bufferBytes >= policy.flushBytes || last || !pending) {
+        cp = await flush(cp, reader, buffer.splice(0), last, !last, io);
+        bufferBytes = 0;
+      }
       budget.observe(clock.nowMs() - stepStarted);
       if (last) return { kind: 'exhausted', checkpoint: cp };
     }
-    if (buffer.length > 0) await land(false, true);
+    if (buffer.length > 0) cp = await flush(cp, reader, buffer.splice(0), false, true, io);
     return { kind: 'budget-spent', checkpoint: cp };
   } catch (error) {
     const failure = failurePolicy(error, { claimed: true, writesStopped: budget.writeSignal.aborted });
     if (failure.policy === 'record-and-retry' || (failure.policy === 'stop-quietly' && failure.reason !== 'deadline')) throw error;
     // Items already fetched land and the checkpoint moves past them: they are true versions. Only the
     // item in flight is lost. An expired cursor's window is then read again, under new keys.
-    if (buffer.length > 0) await land(false, true);
+    if (buffer.length > 0) cp = await flush(cp, reader, buffer.splice(0), false, true, io);
     return { kind: failure.policy === 'restart-window' ? 'cursor-expired' : 'budget-spent', checkpoint: cp };
   } finally {
     await reader.close();
