@@ -17,7 +17,7 @@ export function transcriptsReader(cp: Checkpoint, deps: Pick<RunDeps, 'source' |
   const resume = progress?.next?.contactsPage ? { contactsPage: progress.next.contactsPage, nextIndexInPage: progress.next.indexInPage } : undefined;
   const contacts = lessonTranscripts(deps.source, inFlight.window, {
     concurrency: deps.policy.transcriptConcurrency,
-    signal: fetchOptions(deps).signal,
+    ...fetchOptions(deps),
     ...(resume ? { resume } : {}),
   })[Symbol.asyncIterator]();
   return {
