@@ -25,6 +25,7 @@ import {
   type CheckpointKey,
   type WindowPolicy,
 } from './checkpoint.js';
+import { openGapCount } from './coverageGaps.js';
 import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
 import { Lease } from './lease.js';
 import { fetchOptions, pageWindow, specOf } from './pagesWindow.js';
@@ -78,6 +79,8 @@ export interface RunResult extends Totals {
   /** The last window the run worked on. */
   window: QueryWindow | undefined;
   watermark: number | undefined;
+  /** Coverage gaps open on the checkpoint the run ended with (coverageGaps.ts), published as a metric; absent when unknown. */
+  openGaps?: number;
   error?: { code: string; message: string };
 }
 
@@ -103,6 +106,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
     window: cp.inFlight?.window ?? window,
     ...totals,
     watermark: cp.watermark,
+    openGaps: openGapCount(cp),
     ...(error ? { error } : {}),
   });
 
