@@ -57,7 +57,7 @@ export function parseGapsArgs(argv: string[]): GapsArgs | 'help' {
   if (values.help) return 'help';
   const [command, ...extra] = positionals;
   if (command !== 'list' && command !== 'ack') {
-    throw new ConfigError('command', `the command must be list or ack, got ${command === undefined ? 'none' : `'${command}'`}\n${USAGE}`);
+    throw new ConfigError('command', `the command must be list or ack, got ${command === undefined ? 'none' : `'${command}'`} (npm run gaps -- --help)`);
   }
   if (extra.length > 0) throw new ConfigError('command', `one command at a time, got '${positionals.join(' ')}'`);
   if (values.table === '' || values.outputs === '') throw new ConfigError(values.table === '' ? '--table' : '--outputs', `${values.table === '' ? '--table' : '--outputs'} must not be empty`);
