@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyCheckpoint } from '../../functions/pipeline/checkpoint.js';
+import { emptyCheckpoint, type Checkpoint } from '../../functions/pipeline/checkpoint.js';
 import { withCoverageGap } from '../../functions/pipeline/coverageGaps.js';
 import { OUTPUT } from '../../infra/cdk/outputs.js';
 import { startAwsEmulators, type AwsTestEnv, type AwsTestResources } from '../support/awsEmulators.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   res = await aws.fresh();
   dir = await mkdtemp(path.join(tmpdir(), 'conveyour-gaps-deployed-'));
   for (const [source, seconds] of [['acme', [SECOND, SECOND + 7]], ['beta', [SECOND]]] as const) {
-    let cp = { ...emptyCheckpoint({ source, collection: 'events' }), version: 1, watermark: SECOND + 3600 };
+    let cp: Checkpoint = { ...emptyCheckpoint({ source, collection: 'events' }), version: 1, watermark: SECOND + 3600 };
     for (const second of seconds) cp = withCoverageGap(cp, { collection: 'events', second, returned: 100_000, foundAtMs: Date.now() });
     await res.checkpoints.claim(cp, 0, Date.now());
   }
