@@ -14,6 +14,7 @@
 import type { Checkpoint, CheckpointKey } from './checkpoint.js';
 import { LeaseHeldError, LeaseLostError, PipelineError } from './errors.js';
 import type { CheckpointStore, Clock } from './ports.js';
+import { TRANSCRIPTS } from '../conveyour/collections.js';
 import type { UnixSeconds } from '../conveyour/types.js';
 
 /** One second that returned the cap: records in it may be missing from the landing zone. */
@@ -143,7 +144,9 @@ export async function acknowledgeGaps(key: CheckpointKey, selector: GapSelector,
 
 /** One line naming a gap, for status, logs and `--once`. */
 export function describeGap(source: string, gap: CoverageGap): string {
-  const count = gap.matched === undefined ? `the query returned the cap of ${gap.returned} records` : `${gap.matched} records matched, the query returned ${gap.returned}`;
+  // lesson_transcripts' window selects contacts: its cap is counted in contacts, whose transcripts may be missing.
+  const unit = gap.collection === TRANSCRIPTS ? 'contacts' : 'records';
+  const count = gap.matched === undefined ? `the query returned the cap of ${gap.returned} ${unit}` : `${gap.matched} ${unit} matched, the query returned ${gap.returned}`;
   return `${source}/${gap.collection} second ${gap.second} (${utc(gap.second)}): ${count}; records of that second may be missing`;
 }
 

@@ -49,6 +49,13 @@ describe('coverage gaps: the rules', () => {
     expect(openGapCount(later.checkpoint)).toBe(1);
   });
 
+  it('names a lesson_transcripts gap in contacts, what its window counts', () => {
+    const cp = withCoverageGap({ ...stored(), collection: 'lesson_transcripts' }, gap(1000, { collection: 'lesson_transcripts' }));
+    expect(describeOpenGaps([cp])).toEqual([
+      'acme/lesson_transcripts second 1000 (1970-01-01T00:16:40Z): the query returned the cap of 100 contacts; records of that second may be missing',
+    ]);
+  });
+
   it('removes only the acknowledged second', () => {
     const cp = withCoverageGap(withCoverageGap(stored(), gap(1000)), gap(2000));
     const { checkpoint, removed } = withoutGaps(cp, { second: 1000 });
