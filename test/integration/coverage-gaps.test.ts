@@ -56,7 +56,7 @@ describe('coverage gaps against the emulators and the simulator', () => {
     expect(outside.filter((v) => !landed.has(v))).toEqual([]);
     for (const [second, inSecond] of full) expect(inSecond.filter((v) => landed.has(v)).length, `second ${second}`).toBe(CAP);
     expect(renderDetail([cp!], h.clock.ms)).toContain(`sim/events second ${[...full.keys()].sort()[0]} (`);
-  });
+  }, 120_000);
 
   it('keeps the gaps through later successful ticks, until acknowledged', async () => {
     const { h, full } = await withDenseSeconds();
@@ -77,7 +77,7 @@ describe('coverage gaps against the emulators and the simulator', () => {
     h.clock.ms += 120_000;
     await runTick(h.sources, h.deps({ policy: { queryCap: CAP } }));
     expect((await h.res.checkpoints.load(key))?.coverageGaps?.open.map((gap) => gap.second).sort()).toEqual(rest);
-  });
+  }, 120_000);
 
   it('waits out a run holding the lease: the run keeps its lease and its writes, then the gap goes', async () => {
     const { h, full } = await withDenseSeconds();
@@ -108,5 +108,5 @@ describe('coverage gaps against the emulators and the simulator', () => {
     const cp = await h.res.checkpoints.load(key);
     expect(cp).toMatchObject({ version: leased.version + 2, counters: { records: stored.counters.records + 1 } });
     expect(cp?.coverageGaps?.open.map((gap) => gap.second)).not.toContain(second);
-  });
+  }, 120_000);
 });

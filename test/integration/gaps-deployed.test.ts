@@ -69,7 +69,7 @@ describe('npm run gaps against a deployed table', () => {
       `acme/events second ${SECOND + 7} (2026-01-15T12:00:07Z): the query returned the cap of 100000 records; records of that second may be missing`,
       `beta/events second ${SECOND} (2026-01-15T12:00:00Z): the query returned the cap of 100000 records; records of that second may be missing`,
     ]);
-  });
+  }, 120_000);
 
   it('refuses a gap open in two sources without --source, and acknowledges it in the one named', async () => {
     const table = [`--table=${res.table}`, `--region=${aws.emulators.region}`];
@@ -81,11 +81,11 @@ describe('npm run gaps against a deployed table', () => {
     expect(acked.code, acked.stderr).toBe(0);
     expect((await res.checkpoints.load({ source: 'acme', collection: 'events' }))?.coverageGaps?.open.map((gap) => gap.second)).toEqual([SECOND + 7]);
     expect((await res.checkpoints.load({ source: 'beta', collection: 'events' }))?.coverageGaps?.open.map((gap) => gap.second)).toEqual([SECOND]);
-  });
+  }, 120_000);
 
   it('needs a region for a deployed table', async () => {
     const result = await gaps(['list', `--table=${res.table}`]);
 
     expect([result.code, result.stderr.trim()]).toEqual([2, 'error: --region (or AWS_REGION) is required with --outputs or --table']);
-  });
+  }, 120_000);
 });
