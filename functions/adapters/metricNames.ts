@@ -38,6 +38,11 @@ export const MetricName = {
   CursorRestarts: 'CursorRestarts',
   /** Count, per collection: windows split because they held more than one query may return. */
   WindowSplits: 'WindowSplits',
+  /**
+   * Count, per source: coverage gaps open on the checkpoints an invocation's runs ended with
+   * (seconds that returned the cap, until acknowledged), published only while above zero.
+   */
+  CoverageGapsOpen: 'CoverageGapsOpen',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

@@ -45,7 +45,7 @@ export interface ReportOptions {
 
 /**
  * One log line per invocation (per-collection detail in `runs`), and few metric series: healthy
- * activity per source (RecordsLanded, PagesFetched, Retries), per collection only what needs
+ * activity per source (RecordsLanded, PagesFetched, Retries, and CoverageGapsOpen while any is open), per collection only what needs
  * attention (LagSeconds at or above the floor, RunFailures, CursorRestarts, WindowSplits), and
  * never a zero. Each (metric, dimensions) series is billed for every hour it receives a value.
  */
@@ -60,11 +60,12 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
     failures: result.failures.length,
     ...(active.length > 0 ? { runs: active } : {}),
   });
-  const perSource = new Map<string, { records: number; pages: number }>();
+  const perSource = new Map<string, { records: number; pages: number; gaps: number }>();
   for (const run of result.runs) {
-    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0 };
+    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0, gaps: 0 };
     totals.records += run.records;
     totals.pages += run.pages;
+    totals.gaps += run.openGaps ?? 0;
     perSource.set(run.key.source, totals);
     const lagSeconds = lagOf(run, options.nowMs);
     const attention: Array<[MetricNameValue, (typeof MetricUnit)[keyof typeof MetricUnit], number]> = [];
@@ -79,9 +80,11 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
   }
   for (const [source, totals] of perSource) {
     const retries = options.retries.get(source) ?? 0;
-    if (totals.records === 0 && totals.pages === 0 && retries === 0) continue;
+    if (totals.records === 0 && totals.pages === 0 && retries === 0 && totals.gaps === 0) continue;
     metrics.addDimensions({ source });
     if (totals.records > 0) metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, totals.records);
+    // Every tick runs every collection of the source, so its count is the source's (a continuation sees fewer: the alarm takes the maximum).
+    if (totals.gaps > 0) metrics.addMetric(MetricName.CoverageGapsOpen, MetricUnit.Count, totals.gaps);
     if (totals.pages > 0) metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, totals.pages);
     if (retries > 0) metrics.addMetric(MetricName.Retries, MetricUnit.Count, retries);
     metrics.publishStoredMetrics();
@@ -112,6 +115,7 @@ function summarise(run: RunResult, nowMs: number) {
     lagSeconds: lagOf(run, nowMs),
     ...(run.splits ? { splits: run.splits } : {}),
     ...(run.cursorRestarts ? { cursorRestarts: run.cursorRestarts } : {}),
+    ...(run.openGaps ? { openGaps: run.openGaps } : {}),
     ...(run.error ? { error: run.error } : {}),
   };
 }

@@ -7,6 +7,7 @@
  * - a window whose query returned the API's cap is split and read again, never trusted.
  */
 import type { CursorPosition, QueryWindow, UnixSeconds } from '../conveyour/types.js';
+import { withCoverageGap, type CoverageGaps } from './coverageGaps.js';
 
 export interface CheckpointKey {
   source: string;
@@ -92,6 +93,8 @@ export interface Checkpoint extends CheckpointKey {
   version: number;
   /** Last time the watermark moved, so idle collections write rarely. */
   watermarkMovedAtMs: number | undefined;
+  /** Seconds that returned the cap, kept until acknowledged (coverageGaps.ts); absent when none was ever found. */
+  coverageGaps?: CoverageGaps;
 }
 
 export function emptyCheckpoint(key: CheckpointKey): Checkpoint {
@@ -244,8 +247,8 @@ export function afterWindowExhausted(cp: Checkpoint, matched: number, policy: Wi
         },
       };
     }
-    // One second holding more than the cap cannot be narrowed through this API: say so loudly, go on.
-    const next = advanceWindow(cp, inFlight, generation, nowMs);
+    // One second holding more than the cap cannot be narrowed through this API: keep it as a gap, go on.
+    const next = withCoverageGap(advanceWindow(cp, inFlight, generation, nowMs), { collection: cp.collection, second: window.start, returned: matched, foundAtMs: nowMs, runId: inFlight.runId });
     return {
       kind: 'unsplittable',
       checkpoint: {

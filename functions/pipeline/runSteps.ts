@@ -34,6 +34,7 @@ import {
   type CheckpointKey,
   type WindowPolicy,
 } from './checkpoint.js';
+import { openGapCount } from './coverageGaps.js';
 import { describeError, failurePolicy } from './errors.js';
 import type { Totals, WindowEnd } from './window.js';
 
@@ -53,6 +54,8 @@ export interface RunResult extends Totals {
   /** The last window the run worked on. */
   window: QueryWindow | undefined;
   watermark: number | undefined;
+  /** Coverage gaps open on the checkpoint the run ended with (coverageGaps.ts), published as a metric; absent when unknown. */
+  openGaps?: number;
   error?: { code: string; message: string };
 }
 
@@ -75,6 +78,7 @@ export function runResult(key: CheckpointKey, status: RunStatus, cp: Checkpoint,
     window: cp.inFlight?.window ?? seen.window,
     ...totals,
     watermark: cp.watermark,
+    openGaps: openGapCount(cp),
     ...(error ? { error } : {}),
   };
 }

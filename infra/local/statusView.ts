@@ -1,5 +1,6 @@
 /** Renders checkpoints as a table: for the live status of `npm start`, its summary, and `npm run status`. */
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { describeOpenGaps, openGapCount } from '../../functions/pipeline/coverageGaps.js';
 
 export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number): string {
   const rows = sorted(checkpoints).map((cp) => [
@@ -10,7 +11,15 @@ export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number):
     cp.inFlight ? `${cp.inFlight.query?.pages ?? 0} pages${cp.inFlight.pending.length ? ` +${cp.inFlight.pending.length} windows` : ''}` : '-',
     cp.counters.lastError ? `${cp.counters.lastError.code}` : '',
   ]);
-  return table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows);
+  return [table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows), ...gapLines(checkpoints)].join('\n');
+}
+
+/** Every open coverage gap, tail and backfill windows alike: none is ever left out of a view. */
+export function gapLines(checkpoints: readonly Checkpoint[]): string[] {
+  const lines = describeOpenGaps(checkpoints);
+  if (lines.length === 0) return [];
+  const open = checkpoints.reduce((sum, cp) => sum + openGapCount(cp), 0);
+  return [`coverage gaps: ${open} open, until acknowledged (npm run gaps -- ack --collection=NAME --second=S; README: Coverage gaps)`, ...lines.map((line) => `  ${line}`)];
 }
 
 export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number): string {
@@ -44,6 +53,7 @@ export function renderDetail(checkpoints: readonly Checkpoint[], nowMs: number):
       if (cp.counters.lastError) lines.push(`  last error  ${cp.counters.lastError.code} at ${iso(cp.counters.lastError.atMs)}: ${cp.counters.lastError.message}`);
       return lines.join('\n');
     })
+    .concat(gapLines(checkpoints).join('\n') || [])
     .join('\n\n');
 }
 

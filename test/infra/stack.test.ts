@@ -324,6 +324,17 @@ describe('alarms', () => {
     }
   });
 
+  it('fire per source while a coverage gap is open, a missing CoverageGapsOpen counting as none', () => {
+    for (const source of new Set(PAIRS.map(([name]) => name))) {
+      const [alarm] = find(MetricName.CoverageGapsOpen, { service: SERVICE_NAME, source });
+      expect(
+        [alarm?.Namespace, alarm?.Statistic, alarm?.Period, alarm?.Threshold, alarm?.ComparisonOperator, alarm?.EvaluationPeriods, alarm?.TreatMissingData],
+        source,
+      ).toEqual([METRIC_NAMESPACE, 'Maximum', 300, 1, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching']);
+      expect(alarm?.AlarmDescription).toContain('npm run gaps -- list');
+    }
+  });
+
   it('all notify the topic, which e-mails the configured address over TLS only', () => {
     const topic = idOf(synth.stack.monitoring.topic!);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
@@ -344,7 +355,7 @@ describe('dashboard', () => {
       for (const metric of [MetricName.LagSeconds, MetricName.RunFailures, MetricName.CursorRestarts, MetricName.WindowSplits]) {
         expect(series).toContain(`${METRIC_NAMESPACE} ${metric} collection ${collection} service ${SERVICE_NAME} source ${source}`);
       }
-      for (const metric of [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries]) {
+      for (const metric of [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries, MetricName.CoverageGapsOpen]) {
         expect(series).toContain(`${METRIC_NAMESPACE} ${metric} service ${SERVICE_NAME} source ${source}`);
       }
     }

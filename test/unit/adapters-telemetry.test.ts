@@ -87,6 +87,16 @@ describe('telemetry', () => {
     expect(emf[1]).not.toHaveProperty('LagSeconds');
   });
 
+  it('publishes the open coverage gaps per source, summed over its collections, idle ones too, and never a zero', () => {
+    const runs = [run({ openGaps: 2 }), run({ key: { source: 'acme', collection: 'tags' }, openGaps: 1 }), run({ key: { source: 'beta', collection: 'events' }, openGaps: 0 })];
+
+    reportInvocation(createLogger(), createMetrics(), { runs, continuations: 0, failures: [] }, options);
+
+    const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+    expect(emf).toEqual([expect.objectContaining({ source: 'acme', CoverageGapsOpen: 3 })]);
+    expect(emf[0]).not.toHaveProperty('collection');
+  });
+
   it('publishes the lag of a collection that fails before its first success, from the window it could not read', () => {
     const neverLanded = run({ status: 'failed', watermark: undefined, window: { start: NOW_MS / 1000 - 3600, end: NOW_MS / 1000 }, error: { code: 'unauthorized', message: '401' } });
     const idleFresh = run({ key: { source: 'acme', collection: 'tags' }, watermark: undefined, window: { start: NOW_MS / 1000 - 3600, end: NOW_MS / 1000 } });

@@ -276,6 +276,6 @@ describe('runResult', () => {
 
     const result = runResult(key, 'caught-up', stored({ watermark: NOW }), totals, { runId: 'run-1', window: { start: 1, end: 2 } });
 
-    expect(result).toEqual({ key, status: 'caught-up', runId: 'run-1', window: { start: 1, end: 2 }, ...totals, watermark: NOW });
+    expect(result).toEqual({ key, status: 'caught-up', runId: 'run-1', window: { start: 1, end: 2 }, ...totals, watermark: NOW, openGaps: 0 });
   });
 });
