@@ -19,6 +19,7 @@ import { describeError } from '../pipeline/errors.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
 import { clientTuningFromEnv } from '../conveyour/tuning.js';
 import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
+import type { RequestPacer } from '../conveyour/pacer.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
 import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
@@ -33,10 +34,27 @@ export interface Runtime {
   sources(): Promise<SourceRuntime[]>;
   deps(context: Context): BackfillDeps;
   report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
+  /** ConveYour requests retried since the runtime was built (all sources): the local status table's counter. */
+  requestCounters(): RequestCounters;
 }
 
-/** `clients`: the caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
-export function createRuntime(env: Env, clients?: AwsClients): Runtime {
+export interface RequestCounters {
+  /** Attempts that failed and were tried again. */
+  retries: number;
+  /** Of those, answered 429. */
+  throttled: number;
+  /** Requests that failed for good (retries ran out, or an error no retry fixes): each is also a warning. */
+  failures: number;
+}
+
+export interface RuntimeOptions {
+  /** The caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
+  clients?: AwsClients;
+  /** Paces every ConveYour request (the local runtime's, under its simulator's rate limit); shared by the runtimes given it. */
+  pacer?: RequestPacer;
+}
+
+export function createRuntime(env: Env, { clients, pacer }: RuntimeOptions = {}): Runtime {
   const config = loadPipelineConfig(env);
   const logger = createLogger(optionalString(env, 'POWERTOOLS_LOG_LEVEL'));
   const metrics = createMetrics();
@@ -59,6 +77,7 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
   const secrets = new ConveYourSecrets(aws.secretsManager);
   const tuning = clientTuningFromEnv(env);
   const retries = new Map<string, number>();
+  const counters: RequestCounters = { retries: 0, throttled: 0, failures: 0 };
   const log = logOf(logger);
 
   const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
@@ -77,10 +96,21 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
             baseUrl: source.baseUrl,
             credentials,
             ...tuning,
+            ...(pacer ? { pacer } : {}),
             onEvent: (event) => {
-              if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+              if (event.type === 'response') return;
               if (event.status === 429) throttledAt = Date.now();
-              if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
+              const fields = { source: source.name, attempt: event.attempt, status: event.status, code: event.code, error: event.error };
+              // A retry is routine (counted in the Retries metric and the local status table); a request that failed for good is a warning.
+              if (event.type === 'retry') {
+                retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+                counters.retries += 1;
+                if (event.status === 429) counters.throttled += 1;
+                log.debug('conveyour request retry', fields);
+              } else {
+                counters.failures += 1;
+                log.warn('conveyour request failure', fields);
+              }
             },
           }),
       );
@@ -124,5 +154,6 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
       reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds: config.lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
       retries.clear();
     },
+    requestCounters: () => ({ ...counters }),
   };
 }

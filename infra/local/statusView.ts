@@ -1,7 +1,9 @@
 /** Renders checkpoints as a table: for the live status of `npm start`, its summary, and `npm run status`. */
+import type { RequestCounters } from '../../functions/handlers/runtime.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
 
-export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number): string {
+/** `requests`: the running functions' ConveYour retries, shown as one counter line instead of a log line per retry. */
+export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number, requests?: RequestCounters): string {
   const rows = sorted(checkpoints).map((cp) => [
     `${cp.source}/${cp.collection}`,
     String(cp.counters.records),
@@ -10,14 +12,20 @@ export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number):
     cp.inFlight ? `${cp.inFlight.query?.pages ?? 0} pages${cp.inFlight.pending.length ? ` +${cp.inFlight.pending.length} windows` : ''}` : '-',
     cp.counters.lastError ? `${cp.counters.lastError.code}` : '',
   ]);
-  return table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows);
+  const text = table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows);
+  return requests ? `${text}\n${renderRequests(requests)}` : text;
 }
 
-export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number): string {
+/** e.g. `ConveYour requests: 3 retried (2 throttled with 429), 0 failed` */
+export function renderRequests({ retries, throttled, failures }: RequestCounters): string {
+  return `ConveYour requests: ${retries} retried (${throttled} throttled with 429), ${failures} failed`;
+}
+
+export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number, requests?: RequestCounters): string {
   const tail = sorted(checkpoints);
   const records = tail.reduce((sum, cp) => sum + cp.counters.records, 0);
   const files = tail.reduce((sum, cp) => sum + cp.counters.files, 0);
-  return `${renderStatus(checkpoints, nowMs)}\ncaught up: ${tail.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
+  return `${renderStatus(checkpoints, nowMs, requests)}\ncaught up: ${tail.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
 }
 
 /** Every field of every checkpoint, for `npm run status`. */
