@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import type { Env } from '../config/env.js';
 import { createAwsClients, type AwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
@@ -17,15 +17,14 @@ import { DynamoBackfillStore } from '../adapters/dynamoBackfillStore.js';
 import type { BackfillDeps } from '../backfill/worker.js';
 import { describeError } from '../pipeline/errors.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
-import { clientTuningFromEnv } from '../conveyour/tuning.js';
-import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
+import { ConveYourClient } from '../conveyour/client.js';
 import type { RequestPacer } from '../conveyour/pacer.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
 import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
 import type { PageSource } from '../conveyour/types.js';
 import { unavailableSource } from '../pipeline/unavailableSource.js';
-import { loadPipelineConfig, type PipelineConfig, type SourceConfig } from './config.js';
+import { loadPipelineConfig, loadRuntimeSettings, type PipelineConfig, type SourceConfig } from './config.js';
 
 export interface Runtime {
   config: PipelineConfig;
@@ -55,19 +54,12 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(env: Env, { clients, pacer }: RuntimeOptions = {}): Runtime {
+  // Every read of the environment happens here, at cold start; `env` is not touched again.
   const config = loadPipelineConfig(env);
-  const logger = createLogger(optionalString(env, 'POWERTOOLS_LOG_LEVEL'));
+  const settings = loadRuntimeSettings(env, config);
+  const logger = createLogger(settings.logLevel);
   const metrics = createMetrics();
-  const aws = clients ?? createAwsClients({
-    region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
-    requestTimeoutMs: config.awsRequestTimeoutMs,
-    endpoints: {
-      s3: optionalString(env, 'AWS_ENDPOINT_URL_S3'),
-      dynamodb: optionalString(env, 'AWS_ENDPOINT_URL_DYNAMODB'),
-      sqs: optionalString(env, 'AWS_ENDPOINT_URL_SQS'),
-      secretsManager: optionalString(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER'),
-    },
-  });
+  const aws = clients ?? createAwsClients({ region: settings.aws.region, requestTimeoutMs: config.awsRequestTimeoutMs, endpoints: settings.aws.endpoints });
   const store = new DynamoCheckpointStore(aws.documents, config.table);
   const sink = new S3ObjectSink(aws.s3, config.bucket);
   const queue = new SqsContinuationQueue(aws.sqs, config.queueUrl);
@@ -75,13 +67,13 @@ export function createRuntime(env: Env, { clients, pacer }: RuntimeOptions = {})
   // 429s seen since the last invocation began: the signal for every backfill worker to back off.
   let throttledAt = 0;
   const secrets = new ConveYourSecrets(aws.secretsManager);
-  const tuning = clientTuningFromEnv(env);
+  const tuning = settings.client;
   const retries = new Map<string, number>();
   const counters: RequestCounters = { retries: 0, throttled: 0, failures: 0 };
   const log = logOf(logger);
 
   const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
-    source.secretId ? secrets.credentials(source.secretId) : clientOptionsFromEnv({ ...env, CONVEYOUR_BASE_URL: source.baseUrl }).credentials;
+    source.secretId ? secrets.credentials(source.secretId) : settings.envCredentials!;
 
   // One client per source, built on first use. A source whose credentials cannot be read is not
   // cached: it runs as unavailable (each of its collections fails with the reason) and the next
