@@ -58,6 +58,8 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
     idle: runs.length - active.length,
     continuations: result.continuations,
     failures: result.failures.length,
+    // Retried requests log nothing each at INFO: their count per source is here (and in Retries).
+    ...(options.retries.size > 0 ? { retries: Object.fromEntries(options.retries) } : {}),
     ...(active.length > 0 ? { runs: active } : {}),
   });
   const perSource = new Map<string, { records: number; pages: number; gaps: number }>();

@@ -1,7 +1,10 @@
 /** Errors of the pipeline core. Each has a stable `code` and keeps its `cause`. */
 import { CursorExpiredError, DeadlineError, StalledCursorError } from '../conveyour/errors.js';
+import { CodedError } from '../errors/coded.js';
 
-export class PipelineError extends Error {
+export { describeError } from '../errors/coded.js';
+
+export class PipelineError extends CodedError {
   readonly code: string = 'PIPELINE_ERROR';
   override name = 'PipelineError';
 }
@@ -18,6 +21,8 @@ export class LeaseLostError extends PipelineError {
 /** The lease is held by a live invocation; nothing to do for this collection now. */
 export class LeaseHeldError extends PipelineError {
   override readonly code = 'LEASE_HELD';
+  /** The holder's lease expires: a later try may find it free. */
+  override readonly retriable = true;
   override name = 'LeaseHeldError';
   constructor(
     readonly owner: string,
@@ -31,15 +36,6 @@ export class LeaseHeldError extends PipelineError {
 export class MalformedMessageError extends PipelineError {
   override readonly code = 'MALFORMED_MESSAGE';
   override name = 'MalformedMessageError';
-}
-
-/** A stable code and message for any thrown value, for logs and the checkpoint's last error. */
-export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : error.name, message: error.message };
-  }
-  return { code: 'UNKNOWN', message: String(error) };
 }
 
 /**

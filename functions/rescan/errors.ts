@@ -1,5 +1,7 @@
-/** Errors of the rescan core. Each has a stable `code`. */
-export class RescanError extends Error {
+import { CodedError } from '../errors/coded.js';
+
+/** Errors of the rescan core. */
+export class RescanError extends CodedError {
   readonly code: string = 'RESCAN_ERROR';
   override name = 'RescanError';
 }

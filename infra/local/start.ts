@@ -182,10 +182,10 @@ async function runOnce(runtime: LocalRuntime, interrupt: Interrupt): Promise<num
   const announced = new Set<string>();
   while (!interrupt.draining) {
     const outcome: TickOutcome = await runtime.tick();
-    printProgress(await runtime.checkpoints());
+    printProgress(await runtime.checkpoints(), runtime.requestCounters());
     if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) {
       const checkpoints = await runtime.checkpoints();
-      console.log(renderSummary(checkpoints, Date.now(), Date.now() - startedMs));
+      console.log(renderSummary(checkpoints, Date.now(), Date.now() - startedMs, runtime.requestCounters()));
       return failOnGaps(checkpoints);
     }
     for (const run of outcome.runs) {
@@ -235,7 +235,7 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
   const tty = process.stdout.isTTY;
   let lines = 0;
   const draw = async () => {
-    const text = renderStatus(await runtime.checkpoints(), Date.now());
+    const text = renderStatus(await runtime.checkpoints(), Date.now(), runtime.requestCounters());
     if (tty && lines > 0) process.stdout.write(`\x1b[${lines}A\x1b[0J`);
     process.stdout.write(`${text}\n`);
     lines = text.split('\n').length;
@@ -257,8 +257,8 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
   return 0;
 }
 
-function printProgress(checkpoints: Parameters<typeof renderStatus>[0]): void {
-  if (process.stdout.isTTY) process.stdout.write(`${renderStatus(checkpoints, Date.now())}\n`);
+function printProgress(checkpoints: Parameters<typeof renderStatus>[0], requests: Parameters<typeof renderStatus>[2]): void {
+  if (process.stdout.isTTY) process.stdout.write(`${renderStatus(checkpoints, Date.now(), requests)}\n`);
 }
 
 main().then(

@@ -59,6 +59,7 @@ describe('telemetry', () => {
     });
 
     const summary = JSON.parse(lines.find((line) => line.includes('tick done'))!);
+    expect(summary.retries).toEqual({ acme: 3 });
     expect(summary.runs).toEqual([
       expect.objectContaining({ collection: 'events', records: 120, files: 1, bytes: 2048, window: busy.window, lagSeconds: 60 }),
       expect.objectContaining({ collection: 'contacts', records: 5 }),
