@@ -33,6 +33,13 @@ describe('simulator CLI flags', () => {
     expect(parseCliArgs(['--clock-offset=-150:150'])).toEqual({ help: false, options: { port: 8787, clockOffsetSeconds: { min: -150, max: 150 } } });
   });
 
+  it('parses --bursts as COLLECTION:RECORDS@SECONDS entries', () => {
+    expect(parseCliArgs(['--bursts=events:100001@-3600,contacts:50@120'])).toEqual({
+      help: false,
+      options: { port: 8787, bursts: [{ collection: 'events', records: 100_001, atSeconds: -3600 }, { collection: 'contacts', records: 50, atSeconds: 120 }] },
+    });
+  });
+
   it('recognises --help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
   });
@@ -50,6 +57,8 @@ describe('simulator CLI flags', () => {
     [['stray'], /unexpected argument 'stray'/],
     [['--clock-offset=soon'], /--clock-offset must be a number of seconds \(negative: behind\) or MIN:MAX, got 'soon'/],
     [['--clock-offset=5:-5'], /--clock-offset MIN:MAX needs MIN <= MAX, got '5:-5'/],
+    [['--bursts=events:5'], /--bursts: 'events:5' is not COLLECTION:RECORDS@SECONDS/],
+    [['--bursts=users:5@-1'], /--bursts: 'users' is not a collection/],
     [['--clock-offset=1:2:3'], /--clock-offset must be SECONDS or MIN:MAX/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(CliArgsError);

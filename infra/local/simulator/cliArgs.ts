@@ -26,6 +26,9 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
   --clock-offset=S|MIN:MAX  the server's clock runs S seconds ahead (negative: behind) of this
                          machine's, or a seeded draw in [MIN, MAX]: stamps, 'now' phrases, cursor
                          lifetimes and the Date header all follow it (default 0)
+  --bursts=C:N@S,...     N records of collection C created in one second, S seconds after the
+                         start (negative: in the history; positive: needs --live), e.g.
+                         events:100001@-3600 (more than the query cap: a second no query reads whole)
   --live                 create and update records as time passes
   --live-interval=MS     how often live mode generates (default 1000)
   --faults=SPEC          e.g. 500:0.05,hang:0.01,429@3 (kind:probability or kind@request-number)
@@ -36,7 +39,7 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
 
 const VALUE_FLAGS = [
   'port', 'seed', 'page-size', 'query-cap', 'cursor-ttl', 'history-days', 'counts', 'record-bytes', 'latency',
-  'rate-limit', 'clock-offset', 'live-interval', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
+  'rate-limit', 'clock-offset', 'bursts', 'live-interval', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
 ];
 const BOOLEAN_FLAGS = ['live', 'help'];
 
@@ -138,6 +141,16 @@ function parseClockOffset(raw: string): SimulatorOptions['clockOffsetSeconds'] {
   return { min, max };
 }
 
+function parseBursts(raw: string): NonNullable<SimulatorOptions['bursts']> {
+  return raw.split(',').map((part) => {
+    const match = /^([a-z_]+):(\d+)@(-?\d+)$/.exec(part.trim());
+    if (match === null) fail(`--bursts: '${part}' is not COLLECTION:RECORDS@SECONDS, e.g. events:100001@-3600`);
+    const [, name, records, at] = match as unknown as [string, string, string, string];
+    if (!(WINDOWED_COLLECTIONS as readonly string[]).includes(name)) fail(`--bursts: '${name}' is not a collection; valid: ${WINDOWED_COLLECTIONS.join(', ')}`);
+    return { collection: name as WindowedCollection, records: integerFlag('bursts records', records, 1), atSeconds: Number(at) };
+  });
+}
+
 function parseRateLimit(raw: string): SimulatorOptions['rateLimit'] {
   const [rps = '', burst] = raw.split(':');
   const requestsPerSecond = numberFlag('rate-limit', rps, Number.MIN_VALUE);
@@ -178,6 +191,8 @@ export function parseCliArgs(argv: readonly string[]): { help: true } | { help: 
   if (rateLimit !== undefined) options.rateLimit = parseRateLimit(rateLimit);
   const clockOffset = get('clock-offset');
   if (clockOffset !== undefined) options.clockOffsetSeconds = parseClockOffset(clockOffset);
+  const bursts = get('bursts');
+  if (bursts !== undefined) options.bursts = parseBursts(bursts);
   const liveInterval = get('live-interval');
   if (flags.has('live')) options.live = liveInterval === undefined ? {} : { intervalMs: integerFlag('live-interval', liveInterval, 0) };
   else if (liveInterval !== undefined) fail('--live-interval needs --live');

@@ -6,6 +6,7 @@
 import { COLLECTIONS, type CollectionName } from '../../../functions/conveyour/collections.js';
 import type { ConveYourRecord } from '../../../functions/conveyour/types.js';
 import { COLLECTION_IDS } from './catalog.js';
+import { placeBursts, type PlacedBurst } from './bursts.js';
 import { generateHistory } from './history.js';
 import { collectionIdTag, indexOfObjectId, objectId } from './objectId.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,13 +28,16 @@ export class Dataset {
   private transcriptFirst = new Uint32Array(0);
   private transcriptCount = new Uint8Array(0);
   private readonly context: ShapeContext;
+  /** Every burst of the options, at its second. */
+  readonly bursts: PlacedBurst[];
 
   constructor(
-    private readonly options: ResolvedOptions,
+    readonly options: ResolvedOptions,
     /** Unix seconds at start: history ends just before it, live mode begins at it. */
     readonly startSec: number,
   ) {
     const { seed, counts } = options;
+    this.bursts = placeBursts(options.bursts, startSec);
     this.idTags = Object.fromEntries(COLLECTIONS.map((c) => [c, collectionIdTag(seed, COLLECTION_IDS[c])])) as Record<CollectionName, string>;
     const perContact = (options.transcriptsPerContact.min + options.transcriptsPerContact.max) / 2;
     const sized = (c: CollectionName): number =>

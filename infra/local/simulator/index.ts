@@ -27,6 +27,7 @@ import { createTruth, type Truth } from './truth.js';
 export type { FaultConfig, FaultKind } from './faults.js';
 export { FAULT_KINDS, FaultConfigError } from './faults.js';
 export type { HistoryOptions, LiveOptions, SimulatorOptions } from './options.js';
+export type { BurstOptions, PlacedBurst } from './bursts.js';
 export { SimulatorOptionsError } from './options.js';
 export type { SimulatorStats } from './stats.js';
 export type { Truth, TruthVersion } from './truth.js';

@@ -8,7 +8,8 @@
  * the record's state for at least that long, so a poller whose snapshots are closer
  * together than the gap observes every version, and "every version lands" is a fair test.
  */
-import { COLLECTION_IDS, WINDOWED_COLLECTIONS } from './catalog.js';
+import { BurstFeed } from './bursts.js';
+import { COLLECTION_IDS, WINDOWED_COLLECTIONS, type WindowedCollection } from './catalog.js';
 import type { Dataset } from './dataset.js';
 import type { ResolvedOptions } from './options.js';
 import { Rng, hash32 } from './prng.js';
@@ -23,6 +24,7 @@ export class LiveGenerator {
   private generatedToSec: number;
   private readonly creates = new Map<CollectionName, number>();
   private readonly updates = new Map<CollectionName, number>();
+  private readonly bursts: Map<WindowedCollection, BurstFeed>;
 
   constructor(
     private readonly dataset: Dataset,
@@ -31,6 +33,7 @@ export class LiveGenerator {
     // History ends before startSec and live mode begins after it, so the data at the start
     // second is the history alone, whether or not live mode has run yet.
     this.generatedToSec = dataset.startSec;
+    this.bursts = new Map(WINDOWED_COLLECTIONS.map((c) => [c, new BurstFeed(dataset.bursts, c, dataset.startSec)]));
   }
 
   /** Everything due up to and including `toSec`; returns the number of versions added. */
@@ -49,18 +52,25 @@ export class LiveGenerator {
     return this.dataset.startSec + 1 + Math.floor(((k + jitter) * 60) / perMinute);
   }
 
-  private createUntil(collection: CollectionName, toSec: number): number {
+  private createUntil(collection: WindowedCollection, toSec: number): number {
     const perMinute = this.options.live.createsPerMinute[collection];
-    if (perMinute <= 0) return 0;
     const store = this.dataset.stores[collection];
-    let k = this.creates.get(collection) ?? 0;
+    const bursts = this.bursts.get(collection) as BurstFeed;
     let added = 0;
-    for (let time = this.scheduledTime(collection, LIVE_CREATE, k, perMinute); time <= toSec; time = this.scheduledTime(collection, LIVE_CREATE, k, perMinute)) {
+    const create = (time: number): void => {
       const index = store.addRecord(time);
       added++;
       if (collection === 'contacts') added += this.dataset.addTranscripts(index, () => time);
-      k++;
+    };
+    let k = this.creates.get(collection) ?? 0;
+    if (perMinute > 0) {
+      for (let time = this.scheduledTime(collection, LIVE_CREATE, k, perMinute); time <= toSec; time = this.scheduledTime(collection, LIVE_CREATE, k, perMinute)) {
+        bursts.until(time, create);
+        create(time);
+        k++;
+      }
     }
+    bursts.until(toSec, create);
     this.creates.set(collection, k);
     return added;
   }

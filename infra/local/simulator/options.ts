@@ -8,6 +8,7 @@ import {
   DEFAULT_COUNTS, DEFAULT_LIVE_CREATES, DEFAULT_LIVE_UPDATES, DEFAULT_TRANSCRIPTS_PER_CONTACT, WINDOWED_COLLECTIONS,
   type WindowedCollection,
 } from './catalog.js';
+import type { BurstOptions } from './bursts.js';
 import { validateFaultConfig, type FaultConfig } from './faults.js';
 import { Rng, hash32 } from './prng.js';
 import { MAX_RECORDS } from './store.js';
@@ -69,6 +70,13 @@ export interface SimulatorOptions {
   /** Live mode: records created and updated as the clock moves. Default off; `true` = defaults. */
   live?: boolean | LiveOptions;
   faults?: FaultConfig;
+  /**
+   * Records created all in one second (a bulk import), beyond the history counts and live
+   * rates: at `atSeconds` after the start on the server's clock, negative for the history
+   * (within its days), positive for live mode (which must be on). More than `queryCap` in
+   * one second makes a second no query can read whole. Default none.
+   */
+  bursts?: BurstOptions[];
   /** Loopback only. Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port). */
@@ -104,6 +112,7 @@ export interface ResolvedOptions {
   rateLimit: { requestsPerSecond: number; burst: number } | undefined;
   live: ResolvedLive;
   faults: FaultConfig | undefined;
+  bursts: BurstOptions[];
   host: string;
   port: number;
   recordRequests: boolean;
@@ -205,6 +214,21 @@ function resolveCounts(given: HistoryOptions['counts']): Record<WindowedCollecti
   ) as Record<WindowedCollection, number>;
 }
 
+function resolveBursts(given: SimulatorOptions['bursts'], historyDays: number, liveEnabled: boolean): BurstOptions[] {
+  if (given === undefined) return [];
+  check(Array.isArray(given), `bursts must be an array of { collection, records, atSeconds }, got ${JSON.stringify(given)}`);
+  const historySeconds = Math.round(historyDays * 86_400);
+  return given.map((burst, i) => {
+    const name = `bursts[${i}]`;
+    check((WINDOWED_COLLECTIONS as readonly string[]).includes(burst?.collection), `${name}.collection must be one of ${WINDOWED_COLLECTIONS.join(', ')}, got ${JSON.stringify(burst?.collection)}`);
+    const records = integer(`${name}.records`, burst.records, 0, 1, MAX_RECORDS);
+    check(Number.isInteger(burst.atSeconds) && burst.atSeconds !== 0 && burst.atSeconds >= -historySeconds,
+      `${name}.atSeconds must be a non-zero integer: negative (at least -${historySeconds}, the history's start) for the history, positive for live mode; got ${String(burst.atSeconds)}`);
+    check(burst.atSeconds < 0 || liveEnabled, `${name}.atSeconds is ${burst.atSeconds}, after the start: only live mode creates records then; turn live on or give a negative atSeconds`);
+    return { collection: burst.collection, records, atSeconds: burst.atSeconds };
+  });
+}
+
 /** Fills defaults and validates; throws SimulatorOptionsError naming the bad option. */
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
   const history = options.history ?? {};
@@ -223,13 +247,14 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   check(options.now === undefined || typeof options.now === 'function', 'now must be a function returning epoch milliseconds');
   const recordBytes = options.recordBytes === undefined ? undefined : integer('recordBytes', options.recordBytes, 0, 64, 10_000_000);
   const seed = integer('seed', options.seed, 1, 0, 2 ** 32 - 1);
+  const historyDays = rate('history.days', history.days, 30);
   const clockOffsetMs = resolveClockOffsetMs(options.clockOffsetSeconds, seed);
   return {
     seed,
     now: options.now ?? Date.now,
     clockOffsetMs,
     anchorMs: anchorOf(options, clockOffsetMs),
-    historyDays: rate('history.days', history.days, 30),
+    historyDays,
     counts: resolveCounts(history.counts),
     transcriptsPerContact: { min: perContact.min, max: perContact.max },
     historyUpdates: history.updates ?? true,
@@ -243,6 +268,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     rateLimit: options.rateLimit === undefined ? undefined : { ...options.rateLimit },
     live,
     faults: options.faults,
+    bursts: resolveBursts(options.bursts, historyDays, live.enabled),
     host,
     port: integer('port', options.port, 0, 0, 65_535),
     recordRequests: options.recordRequests === true,

@@ -6,6 +6,7 @@
  */
 import type { CollectionName } from '../../../functions/conveyour/collections.js';
 import type { ConveYourRecord, QueryWindow } from '../../../functions/conveyour/types.js';
+import type { PlacedBurst } from './bursts.js';
 import type { Dataset } from './dataset.js';
 import { idOrder, keyIndex, keyTime, matchTranscripts, matchWindow, orderKey, timeBase } from './queryEngine.js';
 
@@ -33,9 +34,12 @@ export interface Truth {
   /** The JSON of one version exactly as served, or undefined when there is no such version. */
   record(collection: CollectionName, id: string, updatedAt: number): ConveYourRecord | undefined;
   counts(): Record<CollectionName, { records: number; versions: number }>;
+  /** The bursts of the options at their seconds (server clock), due or not; `overCap`: no query can read that second whole. */
+  bursts(): Array<PlacedBurst & { overCap: boolean }>;
 }
 
 export function createTruth(dataset: Dataset): Truth {
+  const { queryCap } = dataset.options;
   const describe = (collection: CollectionName, index: number, updatedSec: number): TruthVersion => {
     const store = dataset.stores[collection];
     const _id = dataset.idOf(collection, index);
@@ -105,6 +109,15 @@ export function createTruth(dataset: Dataset): Truth {
       const version = store.versionAt(index, updatedAt);
       if (version < 0 || store.versionTime[version] !== updatedAt) return undefined;
       return dataset.materialise(collection, version);
+    },
+
+    bursts() {
+      // Records of the same collection stamped that second besides the burst count against the cap too.
+      return dataset.bursts.map((burst) => {
+        const store = dataset.stores[burst.collection];
+        const inSecond = store.boundCreatedBy(burst.second) - store.countCreatedBefore(burst.second);
+        return { ...burst, overCap: Math.max(inSecond, burst.records) > queryCap };
+      });
     },
 
     counts() {
