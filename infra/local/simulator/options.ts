@@ -32,6 +32,17 @@ export interface LiveOptions {
   updatesPerMinute?: Partial<Record<CollectionName, number>>;
   /** No record gets two versions closer than this (history too). Default 180. */
   minVersionGapSeconds?: number;
+  /**
+   * Late-visible writes (long transactions, replica lag, imports stamped at their start): this
+   * seeded fraction of live versions is returned by queries only from `delaySeconds` after the
+   * second it is stamped with (a number, or a seeded draw in { min, max }); the delay stays
+   * under minVersionGapSeconds, so every version is still some query's state. Default off.
+   */
+  lateWrites?: { fraction: number; delaySeconds: number | { min: number; max: number } };
+  /** Records deleted per minute, per windowed collection: gone from every later query (a contact takes its transcripts along). Default none. */
+  deletionsPerMinute?: Partial<Record<WindowedCollection, number>>;
+  /** Transcripts added to an existing contact, or changed, per minute, while the contact does not change. Default 0. */
+  transcriptChangesPerMinute?: number;
 }
 
 export interface SimulatorOptions {
@@ -90,6 +101,9 @@ export interface ResolvedLive {
   intervalMs: number;
   createsPerMinute: Record<CollectionName, number>;
   updatesPerMinute: Record<CollectionName, number>;
+  lateWrites: { fraction: number; minDelaySeconds: number; maxDelaySeconds: number } | undefined;
+  deletionsPerMinute: Record<WindowedCollection, number>;
+  transcriptChangesPerMinute: number;
 }
 
 export interface ResolvedOptions {
@@ -193,15 +207,33 @@ function resolveLive(value: SimulatorOptions['live']): { live: ResolvedLive; gap
   const enabled = value === true || typeof value === 'object';
   check((given.createsPerMinute?.lesson_transcripts ?? 0) === 0,
     'live.createsPerMinute.lesson_transcripts is not supported: transcripts are created with each new contact (0-5 each)');
+  const gap = integer('live.minVersionGapSeconds', given.minVersionGapSeconds, 180, 1, 86_400);
+  for (const key of Object.keys(given.deletionsPerMinute ?? {})) {
+    check((WINDOWED_COLLECTIONS as readonly string[]).includes(key),
+      `live.deletionsPerMinute.${key} is not a windowed collection; valid: ${WINDOWED_COLLECTIONS.join(', ')} (a contact's deletion takes its transcripts along)`);
+  }
   return {
-    gap: integer('live.minVersionGapSeconds', given.minVersionGapSeconds, 180, 1, 86_400),
+    gap,
     live: {
       enabled,
       intervalMs: integer('live.intervalMs', given.intervalMs, 1000, 0, 3_600_000),
       createsPerMinute: perCollection('live.createsPerMinute', given.createsPerMinute, DEFAULT_LIVE_CREATES),
       updatesPerMinute: perCollection('live.updatesPerMinute', given.updatesPerMinute, DEFAULT_LIVE_UPDATES),
+      lateWrites: resolveLateWrites(given.lateWrites, gap),
+      deletionsPerMinute: Object.fromEntries(WINDOWED_COLLECTIONS.map((c) => [c, rate(`live.deletionsPerMinute.${c}`, given.deletionsPerMinute?.[c], 0)])) as Record<WindowedCollection, number>,
+      transcriptChangesPerMinute: rate('live.transcriptChangesPerMinute', given.transcriptChangesPerMinute, 0),
     },
   };
+}
+
+function resolveLateWrites(value: LiveOptions['lateWrites'], gap: number): ResolvedLive['lateWrites'] {
+  if (value === undefined) return undefined;
+  const { fraction, delaySeconds } = value;
+  check(typeof fraction === 'number' && fraction >= 0 && fraction <= 1, `live.lateWrites.fraction must be a number in [0, 1], got ${String(fraction)}`);
+  const range = typeof delaySeconds === 'number' ? { min: delaySeconds, max: delaySeconds } : delaySeconds;
+  check(typeof range === 'object' && range !== null && Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1 && range.max >= range.min && range.max < gap,
+    `live.lateWrites.delaySeconds must be whole seconds (or { min, max }) with 1 <= min <= max < live.minVersionGapSeconds (${gap}), so every version is still some query's state; got ${JSON.stringify(delaySeconds)}`);
+  return { fraction, minDelaySeconds: range.min, maxDelaySeconds: range.max };
 }
 
 function resolveCounts(given: HistoryOptions['counts']): Record<WindowedCollection, number> {
