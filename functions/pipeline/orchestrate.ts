@@ -8,6 +8,7 @@ import { describeError } from './errors.js';
 import type { Catalog } from './messages.js';
 import type { CheckpointStore, Clock, ContinuationMessage, ContinuationQueue, Log, ObjectSink } from './ports.js';
 import { runCollection, type RunPolicy, type RunResult } from './runCollection.js';
+import { continuationFailed, escapedRunStatus } from './runSteps.js';
 import { Slots } from './slots.js';
 
 /** Collections peeked at together by one tick: every one of a usual deployment, without flooding ConveYour for a large one. */
@@ -89,9 +90,9 @@ async function runThenContinue(run: RunResult, hop: number, deps: PipelineDeps):
   try {
     return { run, continued: await continueLater(run, hop, deps) };
   } catch (error) {
-    const described = describeError(error);
-    deps.log.error('continuation could not be sent; the next tick resumes from the checkpoint', { ...run.key, runId: run.runId, hop, error: described });
-    return { run: { ...run, status: 'failed', error: described }, continued: false };
+    const failed = continuationFailed(run, error);
+    deps.log.error('continuation could not be sent; the next tick resumes from the checkpoint', { ...run.key, runId: run.runId, hop, status: failed.status, error: failed.error });
+    return { run: failed, continued: false };
   }
 }
 
@@ -132,7 +133,7 @@ export async function safeRun(
   } catch (error) {
     const described = describeError(error);
     deps.log.error('collection run failed', { ...key, error: described });
-    return { key, status: 'failed', runId: undefined, window: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
+    return { key, status: escapedRunStatus(error), runId: undefined, window: undefined, records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0, watermark: undefined, error: described };
   } finally {
     run.budget.dispose();
   }

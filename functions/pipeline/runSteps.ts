@@ -209,3 +209,26 @@ export function failedAfterClaim(error: unknown, persisted: Checkpoint, nowMs: n
   const reread = failure.policy === 'restart-window' || failure.rereadWindow;
   return { kind: 'record', checkpoint: recordError(reread ? afterCursorExpired(persisted) : persisted, described, nowMs), status: 'failed', error: described };
 }
+
+/**
+ * A run's status when an error escaped the run itself (its checkpoint could not even be read or
+ * written), through the one failure policy: nothing was claimed that we could still write to.
+ * A deadline this early is `idle`, not `budget-spent`: we do not know that anything is in flight,
+ * and the next tick resumes from the store either way.
+ */
+export function escapedRunStatus(error: unknown): 'failed' | 'lease-held' | 'lease-lost' | 'idle' {
+  const failure = failurePolicy(error, { claimed: false, writesStopped: false });
+  if (failure.policy !== 'stop-quietly') return 'failed';
+  return failure.reason === 'deadline' ? 'idle' : failure.reason;
+}
+
+/**
+ * A budget-spent run whose continuation could not be sent, through the one failure policy. The
+ * cursor is in the checkpoint, so the next tick resumes either way; the error stays on the result
+ * so the report shows the chain broke. A send the deadline stopped keeps `budget-spent`.
+ */
+export function continuationFailed(run: RunResult, error: unknown): RunResult {
+  const failure = failurePolicy(error, { claimed: false, writesStopped: false });
+  const status = failure.policy === 'stop-quietly' && failure.reason === 'deadline' ? 'budget-spent' : 'failed';
+  return { ...run, status, error: describeError(error) };
+}

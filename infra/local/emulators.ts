@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchedulerEmulator, type SchedulerEmulator } from './schedulerEmulator.js';
+import { wholeBodyFront } from './s3WholeBodyFront.js';
 import { createSecretsManagerEmulator } from './secretsManagerEmulator.js';
 
 const require = createRequire(import.meta.url);
@@ -120,10 +121,21 @@ async function startS3(directory: string, port: number) {
   const S3rver = require('s3rver') as S3rverConstructor;
   const s3rver = new S3rver({ directory, silent: true, vhostBuckets: false, resetOnClose: false });
   // s3rver.run() leaves a listen error (port taken) unhandled; its Koa handler on our own server does not.
-  const server = createServer(s3rver.callback());
-  await named('s3rver', port, listen(server, port));
+  const inner = createServer(s3rver.callback());
+  await named('s3rver', 0, listen(inner, 0));
+  // Clients talk to the front: s3rver alone would store the part of a PUT received before an abort.
+  const front = wholeBodyFront({ host: HOST, port: (inner.address() as AddressInfo).port });
+  const server = createServer(front.listener);
+  try {
+    await named('s3rver', port, listen(server, port));
+  } catch (error) {
+    await closeServer(inner, () => closeHttp(inner));
+    throw error;
+  }
   const stop = async () => {
     await closeServer(server, () => closeHttp(server));
+    front.close();
+    await closeServer(inner, () => closeHttp(inner));
     s3rver.logger?.close();
   };
   return { url: urlOf(server), stop };

@@ -10,6 +10,8 @@ import {
   afterPeek,
   afterSave,
   afterWindow,
+  continuationFailed,
+  escapedRunStatus,
   failedAfterClaim,
   failedBeforeClaim,
   noTotals,
@@ -277,5 +279,36 @@ describe('runResult', () => {
     const result = runResult(key, 'caught-up', stored({ watermark: NOW }), totals, { runId: 'run-1', window: { start: 1, end: 2 } });
 
     expect(result).toEqual({ key, status: 'caught-up', runId: 'run-1', window: { start: 1, end: 2 }, ...totals, watermark: NOW, openGaps: 0 });
+  });
+});
+
+describe('escapedRunStatus', () => {
+  it.each([
+    ['a store that failed', new NetworkError('connection reset'), 'failed'],
+    ['a held lease', new LeaseHeldError('other', NOW_MS), 'lease-held'],
+    ['a lost lease', new LeaseLostError('moved'), 'lease-lost'],
+    ['the deadline, with nothing known to be in flight', new DeadlineError('late'), 'idle'],
+    ['a thrown non-error', 'boom', 'failed'],
+  ])('maps %s through the failure policy', (_name, error, expected) => {
+    expect(escapedRunStatus(error)).toBe(expected);
+  });
+});
+
+describe('continuationFailed', () => {
+  const spent = runResult(key, 'budget-spent', inFlight(), noTotals(), { runId: 'run-1' });
+
+  it('fails the run, keeping the error on its result, when the queue refused the send', () => {
+    const result = continuationFailed(spent, new NetworkError('queue unreachable'));
+
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toContain('queue unreachable');
+    expect(result.runId).toBe('run-1');
+  });
+
+  it('keeps the run budget-spent, with the error on its result, when the deadline stopped the send', () => {
+    const result = continuationFailed(spent, new DeadlineError('late'));
+
+    expect(result.status).toBe('budget-spent');
+    expect(result.error).toBeDefined();
   });
 });
