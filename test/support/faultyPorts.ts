@@ -1,7 +1,7 @@
 /** Decorators over real adapters that stop the world between two effects: crashes, pauses, recordings. */
 import type { Checkpoint, CheckpointKey } from '../../functions/pipeline/checkpoint.js';
 import type { LandingObject } from '../../functions/pipeline/landing.js';
-import type { CheckpointStore, ObjectSink } from '../../functions/pipeline/ports.js';
+import type { CheckpointStore, ObjectSink, WriteOptions } from '../../functions/pipeline/ports.js';
 
 export class CrashError extends Error {
   override name = 'CrashError';
@@ -21,16 +21,16 @@ export class RecordingStore implements CheckpointStore {
   list() {
     return this.inner.list();
   }
-  async claim(next: Checkpoint, expectedVersion: number, nowMs: number) {
+  async claim(next: Checkpoint, expectedVersion: number, nowMs: number, options?: WriteOptions) {
     const error = await this.before?.(next, 'claim', next.lease?.owner);
     if (error) throw error;
-    await this.inner.claim(next, expectedVersion, nowMs);
+    await this.inner.claim(next, expectedVersion, nowMs, options);
     this.writes.push(structuredClone(next));
   }
-  async save(next: Checkpoint, owner: string) {
+  async save(next: Checkpoint, owner: string, options?: WriteOptions) {
     const error = await this.before?.(next, 'save', owner);
     if (error) throw error;
-    await this.inner.save(next, owner);
+    await this.inner.save(next, owner, options);
     this.writes.push(structuredClone(next));
   }
 }
