@@ -24,12 +24,15 @@ describe('the pipeline under faults (short seeded chaos run)', () => {
     expect(report.verdict.lost, details).toBe(0);
     expect(report.verdict.unexplainedDuplicates, details).toEqual([]);
     expect(report.verdict.misplaced, details).toEqual([]);
-    expect(report.verdict.rewritesWithOtherBytes, details).toEqual([]);
+    expect(report.verdict.rewritesWithOtherRecords, details).toEqual([]);
     expect(report.verdict.checkpointWrites, details).toBeGreaterThan(100);
     expect(report.verdict.monotonicViolations, details).toEqual([]);
     expect(report.verdict.leftInFlight, details).toEqual([]);
     expect(report.verdict.lastErrors, details).toEqual([]);
     expect(report.verdict.deadLettersUnexplained, details).toEqual([]);
+    expect(report.verdict.lostBySource, details).toEqual({ chaos: 0, 'chaos-b': 0 });
+    expect(report.faults.blackouts.held, details).toBeGreaterThan(0);
+    expect(report.isolation, details).toEqual({ outlivedDeadline: [], mainSourceFailedBySecret: [], continuationsMissing: [] });
     expect(report.ok, details).toBe(true);
   }, 120_000);
 });
