@@ -55,6 +55,8 @@ const FUNCTION_TIMEOUT_MS = 3_000;
 const SHORT_TIMEOUT_MS = 700;
 /** While settling, invocations may take their time: no faults are left to survive. */
 const SETTLE_TIMEOUT_MS = 30_000;
+/** ConveYour faults an eager profile schedules once (expire, freeze and stall need a next page: left to their rates). */
+const EAGER_CONVEYOUR_FAULTS: readonly FaultKind[] = ['429', '500', '502', '503', 'hang', 'reset', 'truncate', 'nonjson'];
 /** Queue visibility: far below the deployed 6x timeout, so redeliveries happen within the run. */
 const VISIBILITY_TIMEOUT_SECONDS = 4;
 
@@ -199,6 +201,8 @@ class ChaosRun {
     world.sim.setFaults({
       seed: this.seed,
       rate: this.profile.conveyour,
+      // Eager: each kind that needs no cursor once early, at a fixed request (a short run makes few requests).
+      ...(this.profile.eager ? { schedule: EAGER_CONVEYOUR_FAULTS.filter((kind) => (this.profile.conveyour[kind] ?? 0) > 0).map((kind, i) => ({ request: 12 + 5 * i, kind })) } : {}),
       retryAfterSeconds: 1,
     });
     const chaosStart = Date.now();
@@ -487,6 +491,10 @@ class ChaosRun {
       const caughtUp = result !== undefined && result.runs.every((run) => run.status === 'caught-up' || run.status === 'idle');
       const inFlight = (await this.world.directStore.list()).filter((cp) => cp.inFlight !== undefined);
       clean = caughtUp && inFlight.length === 0 && (await this.drained(5_000)) ? clean + 1 : 0;
+      if (clean === 0) {
+        const notDone = result?.runs.filter((run) => run.status !== 'caught-up' && run.status !== 'idle').map((run) => `${run.key.source}/${run.key.collection} ${run.status}${run.error ? ` ${run.error.code}` : ''}`);
+        this.progress(`settling: not yet (${notDone?.join(', ') || (result ? `${inFlight.length} in flight` : 'the tick failed')})`);
+      }
     }
     return clean >= 2;
   }

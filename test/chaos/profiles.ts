@@ -60,7 +60,7 @@ export const FAULT_PROFILES = {
     eager: false,
   },
   quick: {
-    conveyour: { '429': 0.005, '500': 0.01, '502': 0.01, '503': 0.01, hang: 0.003, reset: 0.01, truncate: 0.015, nonjson: 0.01, expire: 0.05, freeze: 0.04, stall: 0.05 },
+    conveyour: { '429': 0.012, '500': 0.01, '502': 0.01, '503': 0.01, hang: 0.012, reset: 0.01, truncate: 0.015, nonjson: 0.01, expire: 0.08, freeze: 0.04, stall: 0.05 },
     aws: {
       's3 503 SlowDown': 0.015,
       's3 500 InternalError': 0.015,
