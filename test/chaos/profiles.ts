@@ -51,7 +51,7 @@ export const FAULT_PROFILES = {
     },
     redelivery: 0.06,
     crash: 0.5,
-    blackout: 0.06,
+    blackout: 0.1,
     secretUnsetRounds: 3,
     secretDenied: 0.08,
     coldStart: 0.1,
