@@ -410,14 +410,14 @@ class ChaosRun {
     }
   }
 
-  /** ConveYour goes dark for one source, from a moment within the round, for longer than an invocation lives. */
+  /** ConveYour goes dark for one source, from a moment early in the round's episode (so its ticks meet it), for longer than an invocation lives. */
   private scheduleBlackout(): void {
     const account = this.world.accounts[this.rng.chance(0.75) ? 0 : 1]!;
     const lastsMs = FUNCTION_TIMEOUT_MS + 500 + this.rng.int(1_500);
     const timer = setTimeout(() => {
       this.blackoutTimers.delete(timer);
       if (!this.settling) account.proxy.blackout(Date.now() + lastsMs);
-    }, this.rng.int(1_500));
+    }, this.rng.int(300));
     this.blackoutTimers.add(timer);
   }
 
