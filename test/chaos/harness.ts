@@ -216,7 +216,8 @@ class ChaosRun {
       world.clock.advance(60_000 + this.rng.int(30_000));
       for (const account of world.accounts) account.sim.advanceLive();
       if (this.rng.chance(this.profile.crash)) this.crashSchedule.arm(this.rng.int(3));
-      if (this.rng.chance(this.profile.blackout)) this.scheduleBlackout();
+      // A draw of its own (not the shared sequence, whose neighbouring draws the crash schedule takes).
+      if (drawOf(this.seed, 'blackout', rounds) < this.profile.blackout) this.scheduleBlackout();
       await this.moveSecret(rounds);
       await this.episode(this.pickEpisode(rounds));
       // Mostly let the round's continuation chains finish; sometimes the next tick meets them running.
