@@ -433,15 +433,21 @@ class ChaosRun {
    * secret), then readable, and now and then denied, which a running container (credentials
    * cached) does not notice until a cold start. Cold starts also happen on their own.
    */
+  /** An eager profile denies the secret once as soon as it is readable: a short run has few rounds. */
+  private eagerlyDenied(round: number): boolean {
+    return this.profile.eager && round > this.profile.secretUnsetRounds && this.secretFailures.get('denied') === 0;
+  }
+
   private async moveSecret(round: number): Promise<void> {
     const { world } = this;
     const state = world.secretState;
     let next: SecretState = state;
     if (state === 'not yet set' && round > this.profile.secretUnsetRounds) next = 'readable';
-    else if (state === 'readable' && this.rng.chance(this.profile.secretDenied)) next = 'denied';
-    else if (state === 'denied' && this.rng.chance(0.5)) next = 'readable';
+    // Draws of their own, as the blackout's: the shared sequence's neighbouring draws are the crash schedule's.
+    else if (state === 'readable' && (this.eagerlyDenied(round) || drawOf(this.seed, 'secret denied', round) < this.profile.secretDenied)) next = 'denied';
+    else if (state === 'denied' && drawOf(this.seed, 'secret restored', round) < 0.5) next = 'readable';
     if (next !== state) await world.setSecret(next);
-    if (next === 'denied' || this.rng.chance(this.profile.coldStart)) {
+    if (next === 'denied' || drawOf(this.seed, 'cold start', round) < this.profile.coldStart) {
       world.coldStart();
       this.coldStarts += 1;
     }
