@@ -221,7 +221,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       aws,
       pipelineClients,
       directClients,
-      store: new RecordingStore(new DynamoCheckpointStore(pipelineClients.documents, resources.table)),
+      // The invocation's deadline signal reaches the store, as it does deployed.
+      store: new RecordingStore(new DynamoCheckpointStore(pipelineClients.documents, resources.table), true),
       sink: new S3ObjectSink(pipelineClients.s3, resources.bucket),
       queue: new SqsContinuationQueue(pipelineClients.sqs, resources.queueUrl),
       directStore: new DynamoCheckpointStore(directClients.documents, resources.table),

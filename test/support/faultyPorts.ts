@@ -13,7 +13,11 @@ export class RecordingStore implements CheckpointStore {
   /** Return an error to fail this write before it reaches the store. `owner` is the writer (for a claim, the new lease's). */
   before: ((next: Checkpoint, kind: 'claim' | 'save', owner: string | undefined) => Error | undefined | Promise<Error | undefined>) | undefined;
 
-  constructor(private readonly inner: CheckpointStore) {}
+  constructor(
+    private readonly inner: CheckpointStore,
+    /** Pass each write's options (its deadline signal) on: off by default, for tests whose remaining time is a fixed fake the real deadline timers do not follow. */
+    private readonly passWriteOptions = false,
+  ) {}
 
   load(key: CheckpointKey) {
     return this.inner.load(key);
@@ -24,13 +28,13 @@ export class RecordingStore implements CheckpointStore {
   async claim(next: Checkpoint, expectedVersion: number, nowMs: number, options?: WriteOptions) {
     const error = await this.before?.(next, 'claim', next.lease?.owner);
     if (error) throw error;
-    await this.inner.claim(next, expectedVersion, nowMs, options);
+    await this.inner.claim(next, expectedVersion, nowMs, this.passWriteOptions ? options : undefined);
     this.writes.push(structuredClone(next));
   }
   async save(next: Checkpoint, owner: string, options?: WriteOptions) {
     const error = await this.before?.(next, 'save', owner);
     if (error) throw error;
-    await this.inner.save(next, owner, options);
+    await this.inner.save(next, owner, this.passWriteOptions ? options : undefined);
     this.writes.push(structuredClone(next));
   }
 }
