@@ -14,7 +14,7 @@ const SEED = 20_260_115;
 
 describe('the pipeline under faults (short seeded chaos run)', () => {
   it('lands every version at least once under every fault kind, explains every duplicate, never moves a checkpoint back', async () => {
-    const report = await runChaos({ seed: SEED, durationSec: 8, maxDurationSec: 30, versions: 1_500, profile: 'quick' });
+    const report = await runChaos({ seed: SEED, durationSec: 8, maxDurationSec: 45, versions: 1_500, profile: 'quick' });
     const details = formatReport(report);
 
     expect(report.notExercised, details).toEqual([]);
