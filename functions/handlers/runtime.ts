@@ -1,7 +1,7 @@
 /**
  * Everything a handler needs, built once per container: validated config, SDK clients with
  * timeouts, the adapters, and one ConveYour client per source (credentials read from
- * Secrets Manager on first use and cached).
+ * Secrets Manager on first use and cached: sourcePages.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -15,16 +15,14 @@ import { ConveYourSecrets } from '../adapters/secrets.js';
 import { SqsContinuationQueue } from '../adapters/sqsContinuationQueue.js';
 import { DynamoBackfillStore } from '../adapters/dynamoBackfillStore.js';
 import type { BackfillDeps } from '../backfill/worker.js';
-import { describeError } from '../pipeline/errors.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
 import { ConveYourClient } from '../conveyour/client.js';
 import type { RequestPacer } from '../conveyour/pacer.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
 import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
-import type { PageSource } from '../conveyour/types.js';
-import { unavailableSource } from '../pipeline/unavailableSource.js';
 import { loadPipelineConfig, loadRuntimeSettings, type PipelineConfig, type SourceConfig } from './config.js';
+import { SourcePages } from './sourcePages.js';
 
 export interface Runtime {
   config: PipelineConfig;
@@ -75,52 +73,40 @@ export function createRuntime(env: Env, { clients, pacer }: RuntimeOptions = {})
   const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
     source.secretId ? secrets.credentials(source.secretId) : settings.envCredentials!;
 
-  // One client per source, built on first use. A source whose credentials cannot be read is not
-  // cached: it runs as unavailable (each of its collections fails with the reason) and the next
-  // invocation reads its secret again; it never stops the other sources.
-  const pageSources = new Map<string, Promise<PageSource>>();
-  const clientOf = (source: SourceConfig): Promise<PageSource> => {
-    let client = pageSources.get(source.name);
-    if (!client) {
-      client = credentialsOf(source).then(
-        (credentials) =>
-          new ConveYourClient({
-            baseUrl: source.baseUrl,
-            credentials,
-            ...tuning,
-            ...(pacer ? { pacer } : {}),
-            onEvent: (event) => {
-              if (event.type === 'response') return;
-              if (event.status === 429) throttledAt = Date.now();
-              const fields = { source: source.name, attempt: event.attempt, status: event.status, code: event.code, error: event.error };
-              // A retry is routine (counted in the Retries metric and the local status table); a request that failed for good is a warning.
-              if (event.type === 'retry') {
-                retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
-                counters.retries += 1;
-                if (event.status === 429) counters.throttled += 1;
-                log.debug('conveyour request retry', fields);
-              } else {
-                counters.failures += 1;
-                log.warn('conveyour request failure', fields);
-              }
-            },
-          }),
-      );
-      pageSources.set(source.name, client);
-      client.catch(() => pageSources.delete(source.name));
-    }
-    return client.catch((error: unknown) => {
-      log.error('source unavailable: its credentials could not be read; its collections fail until they can', { source: source.name, error: describeError(error) });
-      return unavailableSource(error);
-    });
-  };
+  // One client per source, built on first use (sourcePages.ts: an unreadable secret never stops the other sources).
+  const pages = new SourcePages(
+    credentialsOf,
+    (source, credentials) =>
+      new ConveYourClient({
+        baseUrl: source.baseUrl,
+        credentials,
+        ...tuning,
+        ...(pacer ? { pacer } : {}),
+        onEvent: (event) => {
+          if (event.type === 'response') return;
+          if (event.status === 429) throttledAt = Date.now();
+          const fields = { source: source.name, attempt: event.attempt, status: event.status, code: event.code, error: event.error };
+          // A retry is routine (counted in the Retries metric and the local status table); a request that failed for good is a warning.
+          if (event.type === 'retry') {
+            retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+            counters.retries += 1;
+            if (event.status === 429) counters.throttled += 1;
+            log.debug('conveyour request retry', fields);
+          } else {
+            counters.failures += 1;
+            log.warn('conveyour request failure', fields);
+          }
+        },
+      }),
+    log,
+  );
 
   return {
     config,
     logger,
     catalog: catalogOf(config.sources.map((source) => ({ name: source.name, collections: source.collections, pages: undefined as never }))),
     sources() {
-      return Promise.all(config.sources.map(async (source) => ({ name: source.name, collections: source.collections, pages: await clientOf(source) })));
+      return pages.sources(config.sources);
     },
     deps(context) {
       // Every log line of the invocation carries its request id (function_request_id), and cold_start.

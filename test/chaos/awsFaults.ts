@@ -4,6 +4,8 @@
  * checkpoint never moves backwards", including writes whose answer the client never got) and
  * every S3 PUT (to count rewrites of a key and check each held the same bytes).
  */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { PASS, type FaultAction, dynamoThrottle, rewriteMessages, s3Error, sqsError, sqsForgedSend, type ProxiedRequest, type ProxiedResponse, type ProxiedService, type WireMessage } from '../support/faultProxy.js';
 import { Tally, drawOf, pickByRate } from './seeded.js';
 
@@ -17,6 +19,7 @@ export const AWS_FAULT_KINDS = [
   'sqs RequestThrottled',
   'sqs 500 InternalError',
   'sqs SendMessage lost',
+  'sqs SendMessage failed (every retry)',
   'sqs duplicate delivery',
 ] as const;
 
@@ -32,12 +35,17 @@ const ELIGIBLE: Record<ProxiedService, Record<string, readonly AwsFaultKind[]>> 
     Scan: ['dynamodb ProvisionedThroughputExceededException', 'dynamodb ThrottlingException'],
   },
   sqs: {
-    SendMessage: ['sqs RequestThrottled', 'sqs 500 InternalError', 'sqs SendMessage lost'],
+    SendMessage: ['sqs RequestThrottled', 'sqs 500 InternalError', 'sqs SendMessage lost', 'sqs SendMessage failed (every retry)'],
     // Receives are short polls every few milliseconds while the queue is empty: throttling them would mostly slow the run.
     ReceiveMessage: [],
     DeleteMessageBatch: ['sqs RequestThrottled', 'sqs 500 InternalError'],
   },
+  // The second source's secret is denied or missing by the run's own schedule (world.ts), not per request.
+  secretsmanager: {},
 };
+
+/** Attempts the pipeline's SDK clients make per call (world.ts sets it): a send that fails every one of them fails. */
+export const SDK_MAX_ATTEMPTS = 3;
 
 /** Requests the eager plan lets through before it starts injecting (the pipeline gets going first). */
 const EAGER_AFTER = 20;
@@ -51,7 +59,19 @@ export interface AppliedWrite {
   inFlight: boolean;
   /** The window in flight, `start-end`, if any. */
   window: string | undefined;
+  /** The run in flight and the generation of its read, if any. */
+  runId: string | undefined;
+  generation: number | undefined;
+  /** The query the read in flight pages (the contacts query, for lesson_transcripts), and how far it got in it: pages landed, or contacts. */
+  queryId: string | undefined;
+  position: number | undefined;
   leaseOwner: string | undefined;
+}
+
+/** One PUT S3 applied to a key: the records it held, in order (`_id@updated_at`), and a digest of its whole NDJSON. */
+export interface AppliedPut {
+  digest: string;
+  records: string[];
 }
 
 export class AwsFaultPlan {
@@ -59,8 +79,13 @@ export class AwsFaultPlan {
   readonly appliedWrites: AppliedWrite[] = [];
   /** ConditionalCheckFailed answers DynamoDB gave: real conflicts (racing invocations, zombies, retried writes). */
   conditionalConflicts = 0;
-  /** S3 key -> Content-MD5 of every PUT S3 applied to it, in order. */
-  readonly puts = new Map<string, string[]>();
+  /** S3 key -> every PUT S3 applied to it, in order (answer lost or not). */
+  readonly puts = new Map<string, AppliedPut[]>();
+  /** Bodies of the SendMessage calls SQS applied, and of those the proxy acknowledged and dropped (lost on purpose). */
+  readonly sentMessages: string[] = [];
+  readonly lostMessages: string[] = [];
+  /** Sends chosen to fail: how many more attempts of each (by body) are refused. */
+  private readonly failingSends = new Map<string, number>();
   private readonly seen = new Map<string, number>();
   /** SQS deliveries held back, to be delivered again in a later receive. */
   private held: WireMessage[] = [];
@@ -95,10 +120,18 @@ export class AwsFaultPlan {
     const key = `${service}|${request.operation}|${identity}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
+    const failing = this.failingSends.get(identity) ?? 0;
+    if (request.operation === 'SendMessage' && failing > 0) {
+      // The SDK's next attempt of a send chosen to fail: refused too, until the call gives up.
+      this.failingSends.set(identity, failing - 1);
+      return { kind: 'answer', fault: 'sqs SendMessage failed (every retry)', response: sqsError('InternalError') };
+    }
     const due = this.eager && this.requests++ >= EAGER_AFTER ? eligible.find((candidate) => (this.rates[candidate] ?? 0) > 0 && this.injected.get(candidate) === 0) : undefined;
     const kind = due ?? pickByRate(drawOf(this.seed, service, request.operation, identity, occurrence), eligible, this.rates);
     if (kind !== undefined) {
       this.injected.add(kind);
+      if (kind === 'sqs SendMessage failed (every retry)') this.failingSends.set(identity, SDK_MAX_ATTEMPTS - 1);
+      if (kind === 'sqs SendMessage lost') this.lostMessages.push(identity);
       return actionFor(kind, request);
     }
     if (service === 'sqs' && request.operation === 'ReceiveMessage') {
@@ -128,9 +161,11 @@ export class AwsFaultPlan {
     }
     if (service === 's3' && request.operation === 'PutObject' && response.status === 200) {
       const key = decodeURIComponent(new URL(request.path, 'http://s3.invalid').pathname.split('/').slice(2).join('/'));
-      const md5 = String(request.headers['content-md5'] ?? '');
-      this.puts.set(key, [...(this.puts.get(key) ?? []), md5]);
+      const list = this.puts.get(key);
+      if (list) list.push(appliedPut(request.body));
+      else this.puts.set(key, [appliedPut(request.body)]);
     }
+    if (service === 'sqs' && request.operation === 'SendMessage' && response.status === 200) this.sentMessages.push(identityOf(service, request));
   }
 }
 
@@ -150,6 +185,7 @@ function actionFor(kind: AwsFaultKind, request: ProxiedRequest): FaultAction {
     case 'sqs RequestThrottled':
       return { kind: 'answer', fault: kind, response: sqsError('RequestThrottled') };
     case 'sqs 500 InternalError':
+    case 'sqs SendMessage failed (every retry)':
       return { kind: 'answer', fault: kind, response: sqsError('InternalError') };
     case 'sqs SendMessage lost':
       return { kind: 'answer', fault: kind, response: sqsForgedSend(request) };
@@ -172,7 +208,11 @@ function identityOf(service: ProxiedService, request: ProxiedRequest): string {
 function appliedWrite(body: Buffer): AppliedWrite {
   type Value = { S?: string; N?: string; M?: Record<string, Value> };
   const item = (parseJson(body).Item ?? {}) as Record<string, Value>;
-  const window = item.inFlight?.M?.window?.M;
+  const inFlight = item.inFlight?.M;
+  const window = inFlight?.window?.M;
+  const read = inFlight?.transcripts?.M ?? inFlight?.query?.M;
+  const position = read?.contacts?.N ?? read?.pages?.N;
+  const queryId = read?.contactsQueryId?.S ?? read?.queryId?.S;
   return {
     pk: item.pk?.S ?? '',
     version: Number(item.version?.N),
@@ -180,8 +220,30 @@ function appliedWrite(body: Buffer): AppliedWrite {
     records: Number(item.counters?.M?.records?.N ?? 0),
     inFlight: item.inFlight !== undefined,
     window: window ? `${window.start?.N}-${window.end?.N}` : undefined,
+    runId: inFlight?.runId?.S,
+    generation: inFlight?.generation?.N === undefined ? undefined : Number(inFlight.generation.N),
+    queryId,
+    position: position === undefined ? undefined : Number(position),
     leaseOwner: item.leaseOwner?.S,
   };
+}
+
+/** The records of a landing object as S3 received it (gzipped NDJSON). */
+export function appliedPut(body: Buffer): AppliedPut {
+  let text: string;
+  try {
+    text = gunzipSync(body).toString('utf8');
+  } catch {
+    return { digest: createHash('sha256').update(body).digest('hex'), records: ['(not gzip)'] };
+  }
+  const records = text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const record = JSON.parse(line) as { _id?: unknown; updated_at?: unknown };
+      return `${String(record._id)}@${String(record.updated_at)}`;
+    });
+  return { digest: createHash('sha256').update(text).digest('hex'), records };
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {

@@ -29,7 +29,8 @@ export interface ConsumerOptions {
   queueUrl: string;
   pollers: number;
   catalog: Catalog;
-  sources: readonly SourceRuntime[];
+  /** The sources as an invocation reads them at its start (their secrets may be unreadable). */
+  sources: () => Promise<SourceRuntime[]>;
   /** A fresh invocation (ports, deps) per batch, as Lambda starts one per batch. */
   invoke: () => { invocation: ChaosInvocation; deps: PipelineDeps };
   /** Whether this batch's invocation "times out" after doing its work, so SQS redelivers it. */
@@ -100,6 +101,7 @@ export class ContinuationConsumer {
     const { invocation, deps } = this.options.invoke();
     const outcomes = new Map<Message, DeliveryOutcome>();
     try {
+      const sources = invocation.watched(await this.options.sources());
       for (const message of messages) {
         let parsed;
         try {
@@ -109,7 +111,7 @@ export class ContinuationConsumer {
           continue;
         }
         try {
-          await runContinuation(parsed, this.options.sources, deps);
+          await runContinuation(parsed, sources, deps);
           outcomes.set(message, invocation.dead ? 'invocation died' : 'done');
         } catch (error) {
           const sendFailed = (error as { code?: unknown }).code === 'CONTINUATION_SEND_FAILED';

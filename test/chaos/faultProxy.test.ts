@@ -59,7 +59,7 @@ function recordingRetries() {
 }
 
 /** A proxy in front of one emulator that applies `fault` to the first request of `operation` only. */
-async function proxyOnce(service: ProxiedService, operation: string, fault: (request: ProxiedRequest) => FaultAction) {
+async function proxyOnce(service: Exclude<ProxiedService, 'secretsmanager'>, operation: string, fault: (request: ProxiedRequest) => FaultAction) {
   let done = false;
   const proxy = await startFaultProxy({
     service,

@@ -12,7 +12,9 @@
  */
 import type { Checkpoint, CheckpointKey } from '../../functions/pipeline/checkpoint.js';
 import type { LandingObject } from '../../functions/pipeline/landing.js';
-import type { CheckpointStore, ContinuationMessage, ContinuationQueue, ObjectSink } from '../../functions/pipeline/ports.js';
+import type { CheckpointStore, ContinuationMessage, ContinuationQueue, ObjectSink, WriteOptions } from '../../functions/pipeline/ports.js';
+import type { PageOptions, PageSource, QuerySpec } from '../../functions/conveyour/types.js';
+import type { SourceRuntime } from '../../functions/pipeline/orchestrate.js';
 import { CrashError } from '../support/faultyPorts.js';
 
 export const CRASH_POINTS = ['fetch → write', 'write → checkpoint', 'checkpoint → enqueue', 'mid lesson_transcripts'] as const;
@@ -52,6 +54,9 @@ export class CrashSchedule {
   }
 }
 
+/** How long past the function timeout a page request may still settle before it counts as not stopped by the deadline. */
+const OUTLIVED_GRACE_MS = 300;
+
 type Effect = 'read' | 'claim' | 'save' | 'put' | 'send';
 
 export interface InvocationPorts {
@@ -66,6 +71,10 @@ export class ChaosInvocation implements InvocationPorts {
   readonly queue: ContinuationQueue;
   /** Why the process died: a crash point or the function timeout. */
   death: CrashPoint | 'function timeout' | undefined;
+  /** Page requests that were still waiting when the invocation's time was up: a deadline that did not reach ConveYour. */
+  readonly outlivedDeadline: string[] = [];
+  /** Page requests the pipeline's deadline signal stopped (DeadlineError). */
+  stoppedByDeadline = 0;
   private readonly startedAt = Date.now();
   private pausedMs = 0;
   private freeze: { paused: () => void; resumed: Promise<void>; resume: () => void; at: number } | undefined;
@@ -87,29 +96,72 @@ export class ChaosInvocation implements InvocationPorts {
         await this.gate('read');
         return ports.store.list();
       },
-      claim: async (next: Checkpoint, expectedVersion: number, nowMs: number) => {
+      // The write options carry the invocation's deadline signal: passed on, so the chaos run's writes are bounded as the deployed ones are.
+      claim: async (next: Checkpoint, expectedVersion: number, nowMs: number, options?: WriteOptions) => {
         await this.gate('claim');
-        await ports.store.claim(next, expectedVersion, nowMs);
+        await ports.store.claim(next, expectedVersion, nowMs, options);
       },
-      save: async (next: Checkpoint, owner: string) => {
+      save: async (next: Checkpoint, owner: string, options?: WriteOptions) => {
         await this.gate('save');
-        await ports.store.save(next, owner);
+        await ports.store.save(next, owner, options);
         if (next.collection === 'lesson_transcripts' && next.inFlight?.transcripts?.next !== undefined) this.maybeCrash('mid lesson_transcripts');
       },
     };
     this.sink = {
-      put: async (object: LandingObject) => {
+      put: async (object: LandingObject, options?: WriteOptions) => {
         await this.gate('put');
         this.maybeCrash('fetch → write');
-        await ports.sink.put(object);
+        await ports.sink.put(object, options);
         this.maybeCrash('write → checkpoint');
       },
     };
     this.queue = {
-      send: async (message: ContinuationMessage, options?: { delaySeconds?: number }) => {
+      send: async (message: ContinuationMessage, options?: { delaySeconds?: number } & WriteOptions) => {
         await this.gate('send');
         this.maybeCrash('checkpoint → enqueue');
         await ports.queue.send(message, options);
+      },
+    };
+  }
+
+  /**
+   * The sources as this invocation sees them: every page request is timed against the
+   * invocation's own clock, so one that settles after Lambda would have stopped the process
+   * (a hung request the deadline signal did not abort) is recorded.
+   */
+  watched(sources: readonly SourceRuntime[]): SourceRuntime[] {
+    return sources.map((source) => ({ ...source, pages: this.watchPages(source.name, source.pages) }));
+  }
+
+  private watchPages(source: string, inner: PageSource): PageSource {
+    return {
+      pages: (query: QuerySpec, options?: PageOptions) => {
+        const pages = inner.pages(query, options);
+        return {
+          [Symbol.asyncIterator]: () => {
+            const iterator = pages[Symbol.asyncIterator]();
+            return {
+              next: async () => {
+                const startedMs = this.processMs();
+                let outcome = 'a page';
+                try {
+                  return await iterator.next();
+                } catch (error) {
+                  outcome = String((error as { code?: unknown }).code ?? (error as Error).name);
+                  if (outcome === 'DEADLINE_REACHED') this.stoppedByDeadline += 1;
+                  throw error;
+                } finally {
+                  const endedMs = this.processMs();
+                  // Pending when Lambda would have stopped the process, and still so a while after (a loaded machine's event loop lags).
+                  if (startedMs < this.timeoutMs && endedMs > this.timeoutMs + OUTLIVED_GRACE_MS) {
+                    this.outlivedDeadline.push(`${this.owner}: a ${source}/${query.collection} page request from ${startedMs} ms to ${endedMs} ms (${outcome}), past the invocation's ${this.timeoutMs} ms`);
+                  }
+                }
+              },
+              return: async (value?: unknown) => (await iterator.return?.(value)) ?? { done: true as const, value: undefined },
+            };
+          },
+        };
       },
     };
   }

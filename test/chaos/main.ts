@@ -28,7 +28,8 @@ async function main(): Promise<number> {
   const options = { seed: flags.seed, durationSec: flags.durationSec, ...(flags.maxDurationSec === undefined ? {} : { maxDurationSec: flags.maxDurationSec }), versions: flags.versions, profile: flags.profile, ...simulator };
   // First, so a run that dies on the way still says how to reproduce it.
   process.stderr.write(`chaos seed ${flags.seed}: ${reproduceCommand({ seed: flags.seed, options: { ...options, ...(flags.simulator === undefined ? {} : { simulatorFlags: flags.simulator.argv }) } })}\n`);
-  const report = await runChaos({ ...options, progress: (line) => process.stderr.write(`${line}\n`) });
+  const startedMs = Date.now();
+  const report = await runChaos({ ...options, progress: (line) => process.stderr.write(`[${((Date.now() - startedMs) / 1000).toFixed(1)} s] ${line}\n`) });
   if (flags.output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (flags.output === 'markdown') process.stdout.write(`${figuresMarkdown(report)}\n`);
   else process.stdout.write(`${formatReport(report)}\n`);

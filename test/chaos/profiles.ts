@@ -17,6 +17,14 @@ export interface FaultProfile {
   redelivery: number;
   /** Per round: a crash is armed at the next crash point in turn (if none is armed yet). */
   crash: number;
+  /** Per round: ConveYour (one source) goes dark for longer than an invocation lives, from a moment within the round. */
+  blackout: number;
+  /** The second source's secret is not yet set for this many rounds, then readable... */
+  secretUnsetRounds: number;
+  /** ... and per round, the chance it is denied (then readable again with a chance of 1/2 per round). */
+  secretDenied: number;
+  /** Per round: a new container (the secrets are read again). */
+  coldStart: number;
   /** Per round, the chance of each episode other than a plain tick (harness.ts). */
   episodes: { 'concurrent ticks': number; zombie: number; 'short budget': number };
   /** Records per ConveYour page: smaller pages, more requests (and more next pages) to fault. */
@@ -38,16 +46,21 @@ export const FAULT_PROFILES = {
       'sqs RequestThrottled': 0.02,
       'sqs 500 InternalError': 0.02,
       'sqs SendMessage lost': 0.08,
+      'sqs SendMessage failed (every retry)': 0.04,
       'sqs duplicate delivery': 0.08,
     },
     redelivery: 0.06,
     crash: 0.5,
+    blackout: 0.1,
+    secretUnsetRounds: 3,
+    secretDenied: 0.08,
+    coldStart: 0.1,
     episodes: { 'concurrent ticks': 0.15, zombie: 0.12, 'short budget': 0.18 },
     pageSize: 100,
     eager: false,
   },
   quick: {
-    conveyour: { '429': 0.005, '500': 0.01, '502': 0.01, '503': 0.01, hang: 0.003, reset: 0.01, truncate: 0.015, nonjson: 0.01, expire: 0.05, freeze: 0.04, stall: 0.05 },
+    conveyour: { '429': 0.012, '500': 0.01, '502': 0.01, '503': 0.01, hang: 0.012, reset: 0.01, truncate: 0.015, nonjson: 0.01, expire: 0.08, freeze: 0.04, stall: 0.05 },
     aws: {
       's3 503 SlowDown': 0.015,
       's3 500 InternalError': 0.015,
@@ -58,10 +71,15 @@ export const FAULT_PROFILES = {
       'sqs RequestThrottled': 0.15,
       'sqs 500 InternalError': 0.1,
       'sqs SendMessage lost': 0.3,
+      'sqs SendMessage failed (every retry)': 0.15,
       'sqs duplicate delivery': 0.4,
     },
     redelivery: 0.25,
     crash: 0.8,
+    blackout: 0.25,
+    secretUnsetRounds: 2,
+    secretDenied: 0.3,
+    coldStart: 0.2,
     episodes: { 'concurrent ticks': 0.12, zombie: 0.12, 'short budget': 0.35 },
     pageSize: 50,
     eager: true,

@@ -23,12 +23,15 @@ export function formatReport(report: ChaosReport): string {
     `  ConveYour faults (${total(faults.conveyour)}): ${list(faults.conveyour)}`,
     `  AWS faults (${total(faults.aws)}): ${list(faults.aws)}`,
     `  crashes (${total(faults.crashes)}): ${list(faults.crashes)}`,
+    `  ConveYour blackouts ${faults.blackouts.blackouts}: requests held past the deadline ${faults.blackouts.held} (abandoned by the client while held ${faults.blackouts.abandonedWhileHeld}, answered after the blackout ${faults.blackouts.answeredLate}); page requests stopped by the deadline ${faults.blackouts.stoppedByDeadline}; outlived their invocation ${report.isolation.outlivedDeadline.length}`,
+    `  second source's secret: unreadable in ${faults.secret.roundsUnreadable} rounds, its runs failed for it: ${list(faults.secret.failedRuns) || 'none'}; cold starts ${faults.secret.coldStarts}; main source runs failed by a secret ${report.isolation.mainSourceFailedBySecret.length}`,
+    `  continuation sends failed for good ${faults.sendFailures.failed}; ticks with one ${faults.sendFailures.ticksWithAFailedSend}, other collections' continuations sent in them ${faults.sendFailures.othersSent}, missing ${report.isolation.continuationsMissing.length}`,
     `  SQS redeliveries after the visibility timeout ${faults.sqsRedeliveries}; zombies frozen ${faults.zombiesFrozen} (runs stopped by a lost lease ${faults.zombieRunsStopped}); conditional-check conflicts ${faults.conditionalConflicts}`,
     `  run outcomes: ${list(report.runStatuses)}`,
     `  failures met: ${list(report.runFailures) || 'none'}`,
-    `  versions checked ${v.versionsChecked} (initial state ${v.initialState}, tail ${v.tailVersions}); lost ${v.lost}`,
+    `  versions checked ${v.versionsChecked} (initial state ${v.initialState}, tail ${v.tailVersions}); lost ${v.lost} (${list(v.lostBySource)})`,
     `  landed ${v.landedCopies} copies of ${v.distinctVersions} versions in ${v.objects} objects; duplicates ${v.duplicates} (${percent(v.duplicateRatio)}): ${list(v.duplicatesExplained)}; unexplained ${v.unexplainedDuplicates.length}`,
-    `  keys rewritten ${v.rewrites} (with other bytes: ${v.rewritesWithOtherBytes.length}); checkpoint writes applied ${v.checkpointWrites}, moved backwards ${v.monotonicViolations.length}`,
+    `  keys rewritten ${v.rewrites} (with other records: ${v.rewritesWithOtherRecords.length}); checkpoint writes applied ${v.checkpointWrites}, moved backwards ${v.monotonicViolations.length}`,
     `  settled ${report.settled}; left in flight ${v.leftInFlight.length}; last errors ${v.lastErrors.length}; dead letters ${v.deadLetters} (unexplained ${v.deadLettersUnexplained.length})`,
   ];
   if (report.notExercised.length > 0) lines.push(`  NOT EXERCISED: ${report.notExercised.join(', ')}`);
@@ -36,11 +39,14 @@ export function formatReport(report: ChaosReport): string {
     ['lost', v.lostExamples],
     ['unexplained duplicates', v.unexplainedDuplicates],
     ['records outside their window', v.misplaced],
-    ['keys rewritten with other bytes', v.rewritesWithOtherBytes],
+    ['keys rewritten with other records', v.rewritesWithOtherRecords],
     ['checkpoint moved backwards', v.monotonicViolations],
     ['left in flight', v.leftInFlight],
     ['last errors', v.lastErrors],
     ['unexplained dead letters', v.deadLettersUnexplained],
+    ['page requests that outlived their invocation', report.isolation.outlivedDeadline],
+    ['main source runs failed by a secret', report.isolation.mainSourceFailedBySecret],
+    ['continuations missing beside a failed send', report.isolation.continuationsMissing],
   ];
   for (const [title, examples] of problems) if (examples.length > 0) lines.push(`  ${title}:`, ...examples.slice(0, 20).map((example) => `    ${example}`));
   return lines.join('\n');
@@ -59,13 +65,25 @@ export function figuresMarkdown(report: ChaosReport): string {
     [`ConveYour faults (${total(faults.conveyour)})`, list(faults.conveyour)],
     [`AWS faults on the wire (${total(faults.aws)})`, list(faults.aws)],
     [`Crashes (${total(faults.crashes)})`, list(faults.crashes)],
+    [
+      'ConveYour blackouts: requests held past the deadline / stopped by the deadline / outlived their invocation',
+      `${faults.blackouts.blackouts} blackouts: ${faults.blackouts.held} held (${faults.blackouts.abandonedWhileHeld} abandoned by the client while held) / ${faults.blackouts.stoppedByDeadline} / ${report.isolation.outlivedDeadline.length}`,
+    ],
+    [
+      `Second source's secret unreadable (rounds) / its runs failed for it / main source runs failed by it`,
+      `${faults.secret.roundsUnreadable} / ${list(faults.secret.failedRuns) || 'none'} / ${report.isolation.mainSourceFailedBySecret.length}`,
+    ],
+    [
+      'Continuation sends failed for good / other collections continued beside them (missing)',
+      `${faults.sendFailures.failed} in ${faults.sendFailures.ticksWithAFailedSend} ticks / ${faults.sendFailures.othersSent} (${report.isolation.continuationsMissing.length})`,
+    ],
     ['SQS redeliveries after the visibility timeout', String(faults.sqsRedeliveries)],
     ['Zombies frozen / their runs stopped by the lease', `${faults.zombiesFrozen} / ${faults.zombieRunsStopped}`],
     ['DynamoDB conditional-check conflicts', String(faults.conditionalConflicts)],
     ['Versions checked', `${v.versionsChecked} (initial state ${v.initialState}, tail ${v.tailVersions})`],
-    ['Lost', String(v.lost)],
+    ['Lost', `${v.lost} (${list(v.lostBySource)})`],
     ['Duplicates', `${v.duplicates} of ${v.landedCopies} landed copies (${percent(v.duplicateRatio)}): ${list(v.duplicatesExplained)}; unexplained ${v.unexplainedDuplicates.length}`],
-    ['Keys rewritten (all with the same bytes)', `${v.rewrites} (with other bytes: ${v.rewritesWithOtherBytes.length})`],
+    ['Keys rewritten (every PUT checked against the first PUT of its key)', `${v.rewrites} (with other records: ${v.rewritesWithOtherRecords.length})`],
     ['Checkpoint writes checked / moved backwards', `${v.checkpointWrites} / ${v.monotonicViolations.length}`],
     ['Left in flight / dead letters (unexplained)', `${v.leftInFlight.length} / ${v.deadLetters} (${v.deadLettersUnexplained.length})`],
   ];

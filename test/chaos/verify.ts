@@ -22,13 +22,13 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listKeys } from '../support/listKeys.js';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { COLLECTIONS, TRANSCRIPTS, type CollectionName } from '../../functions/conveyour/collections.js';
+import { TRANSCRIPTS, type CollectionName } from '../../functions/conveyour/collections.js';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
 import { checkMonotonic } from '../support/faultyPorts.js';
-import type { AppliedWrite } from './awsFaults.js';
+import type { AppliedPut, AppliedWrite } from './awsFaults.js';
 import type { DeliveryOutcome } from './consumer.js';
-import { SOURCE, type World } from './world.js';
+import type { World } from './world.js';
 
 export const DUPLICATE_REASONS = ['overlapping windows', 'window read again with a new query', 'pages read again (retry)'] as const;
 export type DuplicateReason = (typeof DUPLICATE_REASONS)[number];
@@ -40,6 +40,8 @@ export interface Verdict {
   initialState: number;
   tailVersions: number;
   lost: number;
+  /** Lost versions per source: each source is judged against its own account. */
+  lostBySource: Record<string, number>;
   lostExamples: string[];
   objects: number;
   landedCopies: number;
@@ -54,7 +56,8 @@ export interface Verdict {
   misplaced: string[];
   /** PUTs of a key S3 already held. */
   rewrites: number;
-  rewritesWithOtherBytes: string[];
+  /** Later PUTs of a key whose records differ from the first PUT's (keyRewriteViolations). */
+  rewritesWithOtherRecords: string[];
   checkpointWrites: number;
   monotonicViolations: string[];
   leftInFlight: string[];
@@ -65,7 +68,10 @@ export interface Verdict {
 
 export interface LandedObject {
   key: string;
+  source: string;
   collection: CollectionName;
+  /** The run that wrote it (its id is in the key). */
+  run: string;
   window: { start: number; end: number };
   generation: number;
   /** Positions in the query the object's records came from: pages, or contact positions for transcripts. */
@@ -81,78 +87,63 @@ export async function verify(world: World, deliveries: ReadonlyMap<string, Deliv
   const objects = await readLandingZone(world.directClients.s3, world.resources.bucket);
   const checkpoints = await world.directStore.list();
   const lostExamples: string[] = [];
-  let lost = 0;
+  const lostBySource: Record<string, number> = {};
   let initialState = 0;
   let tailVersions = 0;
 
-  const copies = new Map<string, Array<{ object: LandedObject; record: ConveYourRecord }>>();
-  const latest = new Map<string, number>();
+  const landed = indexLanded(objects);
   const misplaced: string[] = [];
-  for (const object of objects) {
-    for (const record of object.records) {
-      const id = `${object.collection}:${record._id}@${record.updated_at}`;
-      const list = copies.get(id);
-      if (list) list.push({ object, record });
-      else copies.set(id, [{ object, record }]);
-      const recordKey = `${object.collection}:${record._id}`;
-      latest.set(recordKey, Math.max(latest.get(recordKey) ?? -1, Number(record.updated_at)));
-      if (!matches(object, record) && misplaced.length < EXAMPLES) misplaced.push(`${id} in ${object.key}`);
-    }
-  }
+  for (const object of objects) for (const record of object.records) if (!matches(object, record) && misplaced.length < EXAMPLES) misplaced.push(`${record._id}@${record.updated_at} in ${object.key}`);
 
   const firstWatermark = firstWatermarks(world.aws.appliedWrites);
-  for (const collection of COLLECTIONS) {
-    const w1 = firstWatermark.get(collection);
-    const final = checkpoints.find((cp) => cp.source === SOURCE && cp.collection === collection && cp.lane === undefined)?.watermark;
-    if (w1 === undefined || final === undefined) {
-      lost += 1;
-      lostExamples.push(`${collection}: never reached a watermark`);
-      continue;
-    }
-    // The first window is [start, W1): its query saw every record as of W1 - 1 (or later); versions at W1 on belong to the tail.
-    const initial = world.sim.truth.stateAt(collection, w1 - 1);
-    initialState += initial.length;
-    for (const version of initial) {
-      if ((latest.get(`${collection}:${version._id}`) ?? -1) >= version.updated_at) continue;
-      lost += 1;
-      if (lostExamples.length < EXAMPLES) lostExamples.push(`${collection}:${version._id}@${version.updated_at} (initial state at ${w1 - 1}) ${coverage(objects, world.aws.appliedWrites, collection, version.updated_at)}`);
-    }
-    const tail = world.sim.truth.versions({ collection, from: w1, to: final });
-    tailVersions += tail.length;
-    for (const version of tail) {
-      if (copies.has(`${collection}:${version._id}@${version.updated_at}`)) continue;
-      lost += 1;
-      if (lostExamples.length < EXAMPLES) lostExamples.push(`${collection}:${version._id}@${version.updated_at} (tail ${w1}..${final - 1}) ${coverage(objects, world.aws.appliedWrites, collection, version.updated_at)}`);
+  for (const { name: source, sim, collections } of world.accounts) {
+    lostBySource[source] = 0;
+    const lose = (examples: string[]) => {
+      lostBySource[source]! += examples.length;
+      lostExamples.push(...examples.slice(0, Math.max(0, EXAMPLES - lostExamples.length)));
+    };
+    for (const collection of collections) {
+      const w1 = firstWatermark.get(`${source}#${collection}`);
+      const final = checkpoints.find((cp) => cp.source === source && cp.collection === collection && cp.lane === undefined)?.watermark;
+      if (w1 === undefined || final === undefined) {
+        lose([`${source}/${collection}: never reached a watermark`]);
+        continue;
+      }
+      // The first window is [start, W1): its query saw every record as of W1 - 1 (or later); versions at W1 on belong to the tail.
+      const initial = sim.truth.stateAt(collection, w1 - 1);
+      const tail = sim.truth.versions({ collection, from: w1, to: final });
+      initialState += initial.length;
+      tailVersions += tail.length;
+      const lost = lostVersions(landed, source, collection, initial, tail);
+      lose(lost.map((version) => `${source}/${version.description} ${version.initial ? `(initial state at ${w1 - 1})` : `(tail ${w1}..${final - 1})`} ${coverage(objects, world.aws.appliedWrites, source, collection, version.updatedAt)}`));
     }
   }
+  const lost = Object.values(lostBySource).reduce((a, b) => a + b, 0);
 
   const duplicatesExplained = Object.fromEntries(DUPLICATE_REASONS.map((reason) => [reason, 0])) as Record<DuplicateReason, number>;
   const unexplainedDuplicates: string[] = [];
   let landedCopies = 0;
   let duplicates = 0;
-  for (const [id, held] of copies) {
+  for (const [id, held] of landed.copies) {
     landedCopies += held.length;
     if (held.length < 2) continue;
     duplicates += held.length - 1;
-    const explained = explain(held.map((copy) => copy.object));
+    const explained = explain(held);
     if (!explained) {
-      if (unexplainedDuplicates.length < EXAMPLES) unexplainedDuplicates.push(`${id} in ${held.map((copy) => copy.object.key).join(', ')}`);
+      if (unexplainedDuplicates.length < EXAMPLES) unexplainedDuplicates.push(`${id} in ${held.map((object) => object.key).join(', ')}`);
       continue;
     }
     for (const [reason, count] of Object.entries(explained) as Array<[DuplicateReason, number]>) duplicatesExplained[reason] += count;
   }
 
   let rewrites = 0;
-  const rewritesWithOtherBytes: string[] = [];
-  for (const [key, md5s] of world.aws.puts) {
-    rewrites += md5s.length - 1;
-    if (new Set(md5s).size > 1 && rewritesWithOtherBytes.length < EXAMPLES) rewritesWithOtherBytes.push(key);
-  }
+  for (const list of world.aws.puts.values()) rewrites += list.length - 1;
+  const rewritesWithOtherRecords = keyRewriteViolations(world.aws.puts);
 
   const monotonicViolations = [...appliedWriteViolations(world.aws.appliedWrites), ...acknowledgedWriteViolations(world.store.writes)];
-  const mine = checkpoints.filter((cp) => cp.source === SOURCE);
-  const leftInFlight = mine.filter((cp) => cp.inFlight !== undefined).map((cp) => `${cp.collection}: ${JSON.stringify(cp.inFlight)}`);
-  const lastErrors = mine.filter((cp) => cp.counters.lastError !== undefined).map((cp) => `${cp.collection}: ${cp.counters.lastError!.code} ${cp.counters.lastError!.message}`);
+  const mine = checkpoints.filter((cp) => world.accounts.some((account) => account.name === cp.source));
+  const leftInFlight = mine.filter((cp) => cp.inFlight !== undefined).map((cp) => `${cp.source}/${cp.collection}: ${JSON.stringify(cp.inFlight)}`);
+  const lastErrors = mine.filter((cp) => cp.counters.lastError !== undefined).map((cp) => `${cp.source}/${cp.collection}: ${cp.counters.lastError!.code} ${cp.counters.lastError!.message}`);
   const deadLetters = await drainDeadLetters(world);
   const deadLettersUnexplained = deadLetters
     .filter((message) => {
@@ -161,23 +152,23 @@ export async function verify(world: World, deliveries: ReadonlyMap<string, Deliv
     })
     .map((message) => `${message.id} ${message.body}: ${(deliveries.get(message.id) ?? []).join(', ') || 'never delivered to the consumer'}`);
 
-  const distinctVersions = copies.size;
   const verdict: Omit<Verdict, 'ok'> = {
     versionsChecked: initialState + tailVersions,
     initialState,
     tailVersions,
     lost,
+    lostBySource,
     lostExamples,
     objects: objects.length,
     landedCopies,
-    distinctVersions,
+    distinctVersions: landed.copies.size,
     duplicates,
     duplicateRatio: landedCopies === 0 ? 0 : duplicates / landedCopies,
     duplicatesExplained,
     unexplainedDuplicates,
     misplaced,
     rewrites,
-    rewritesWithOtherBytes,
+    rewritesWithOtherRecords,
     checkpointWrites: world.aws.appliedWrites.length,
     monotonicViolations,
     leftInFlight,
@@ -189,7 +180,7 @@ export async function verify(world: World, deliveries: ReadonlyMap<string, Deliv
     lost === 0 &&
     unexplainedDuplicates.length === 0 &&
     misplaced.length === 0 &&
-    rewritesWithOtherBytes.length === 0 &&
+    rewritesWithOtherRecords.length === 0 &&
     monotonicViolations.length === 0 &&
     leftInFlight.length === 0 &&
     lastErrors.length === 0 &&
@@ -198,17 +189,86 @@ export async function verify(world: World, deliveries: ReadonlyMap<string, Deliv
   return { ok, ...verdict };
 }
 
+/** Every landed copy of every version, and the latest `updated_at` landed per record, keyed by source, collection and id. */
+export interface LandedIndex {
+  /** `source/collection:_id@updated_at` -> the objects holding that version. */
+  copies: Map<string, LandedObject[]>;
+  /** `source/collection:_id` -> the latest updated_at landed. */
+  latest: Map<string, number>;
+}
+
+export function indexLanded(objects: readonly LandedObject[]): LandedIndex {
+  const copies = new Map<string, LandedObject[]>();
+  const latest = new Map<string, number>();
+  for (const object of objects) {
+    for (const record of object.records) {
+      const recordKey = `${object.source}/${object.collection}:${record._id}`;
+      const id = `${recordKey}@${record.updated_at}`;
+      const list = copies.get(id);
+      if (list) list.push(object);
+      else copies.set(id, [object]);
+      latest.set(recordKey, Math.max(latest.get(recordKey) ?? -1, Number(record.updated_at)));
+    }
+  }
+  return { copies, latest };
+}
+
+/**
+ * The versions of one source's collection that did not land: a record of the initial state
+ * with neither that version nor a later one landed, or a version of the tail not landed exactly.
+ */
+export function lostVersions(
+  landed: LandedIndex,
+  source: string,
+  collection: string,
+  initial: ReadonlyArray<{ _id: string; updated_at: number }>,
+  tail: ReadonlyArray<{ _id: string; updated_at: number }>,
+): Array<{ description: string; updatedAt: number; initial: boolean }> {
+  const lost: Array<{ description: string; updatedAt: number; initial: boolean }> = [];
+  for (const version of initial) {
+    if ((landed.latest.get(`${source}/${collection}:${version._id}`) ?? -1) >= version.updated_at) continue;
+    lost.push({ description: `${collection}:${version._id}@${version.updated_at}`, updatedAt: version.updated_at, initial: true });
+  }
+  for (const version of tail) {
+    if (landed.copies.has(`${source}/${collection}:${version._id}@${version.updated_at}`)) continue;
+    lost.push({ description: `${collection}:${version._id}@${version.updated_at}`, updatedAt: version.updated_at, initial: false });
+  }
+  return lost;
+}
+
+/**
+ * Keys S3 was given again with other records than its first PUT held (Snowpipe loads a file
+ * name once: the second set of records would never reach Snowflake). Same records in the same
+ * order, byte for byte once decompressed, is the only rewrite allowed.
+ */
+export function keyRewriteViolations(puts: ReadonlyMap<string, readonly AppliedPut[]>): string[] {
+  const violations: string[] = [];
+  for (const [key, list] of puts) {
+    const [first, ...later] = list;
+    later.forEach((put, index) => {
+      if (put.digest === first!.digest) return;
+      const longest = Math.max(put.records.length, first!.records.length);
+      let position = 0;
+      while (position < longest - 1 && put.records[position] === first!.records[position]) position += 1;
+      violations.push(
+        `${key}: PUT #${index + 2} holds other records than the first (${put.records.length} vs ${first!.records.length} records; from #${position + 1}: ${put.records[position] ?? 'none'} where the first had ${first!.records[position] ?? 'none'})`,
+      );
+    });
+  }
+  return violations;
+}
+
 /** For a lost version: the windows that landed objects and the windows checkpointed that cover its time, to say where it fell through. */
-function coverage(objects: readonly LandedObject[], writes: readonly AppliedWrite[], collection: string, t: number): string {
-  const landed = new Set(objects.filter((o) => o.collection === collection && o.window.start <= t && t < o.window.end).map((o) => `[${o.window.start},${o.window.end}) g${o.generation}`));
+function coverage(objects: readonly LandedObject[], writes: readonly AppliedWrite[], source: string, collection: string, t: number): string {
+  const landed = new Set(objects.filter((o) => o.source === source && o.collection === collection && o.window.start <= t && t < o.window.end).map((o) => `[${o.window.start},${o.window.end}) g${o.generation}`));
   const checkpointed = new Set(
     writes
-      .filter((w) => w.pk === `${SOURCE}#${collection}` && w.window !== undefined)
+      .filter((w) => w.pk === `${source}#${collection}` && w.window !== undefined)
       .map((w) => w.window!.split('-').map(Number) as [number, number])
       .filter(([start, end]) => start <= t && t < end)
       .map(([start, end]) => `[${start},${end})`),
   );
-  const watermarks = [...new Set(writes.filter((w) => w.pk === `${SOURCE}#${collection}` && w.watermark !== undefined).map((w) => w.watermark))].slice(0, 4);
+  const watermarks = [...new Set(writes.filter((w) => w.pk === `${source}#${collection}` && w.watermark !== undefined).map((w) => w.watermark))].slice(0, 4);
   return `- landed windows covering it: ${[...landed].join(' ') || 'none'}; checkpointed windows covering it: ${[...checkpointed].join(' ') || 'none'}; first watermarks ${watermarks.join(', ')}`;
 }
 
@@ -229,7 +289,8 @@ export function explain(held: readonly LandedObject[]): Partial<Record<Duplicate
   const add = (reason: DuplicateReason, count: number) => count > 0 && (reasons[reason] = (reasons[reason] ?? 0) + count);
   add('overlapping windows', byWindow.size - 1);
   for (const inWindow of byWindow.values()) {
-    const byGeneration = groupBy(inWindow, (object) => String(object.generation));
+    // One query is one run's read under one generation; another run or generation is a new query.
+    const byGeneration = groupBy(inWindow, (object) => `${object.run}/g${object.generation}`);
     add('window read again with a new query', byGeneration.size - 1);
     for (const sameQuery of byGeneration.values()) {
       if (sameQuery.length < 2) continue;
@@ -243,20 +304,25 @@ export function explain(held: readonly LandedObject[]): Partial<Record<Duplicate
   return reasons;
 }
 
-/** Per collection, the watermark of the first applied write that had one. */
+/** Per tail (`source#collection`), the watermark of the first applied write that had one. */
 function firstWatermarks(writes: readonly AppliedWrite[]): Map<string, number> {
   const first = new Map<string, { version: number; watermark: number }>();
   for (const write of writes) {
     if (write.watermark === undefined) continue;
     const [source, collection, lane] = write.pk.split('#');
-    if (source !== SOURCE || lane !== undefined || collection === undefined) continue;
-    const known = first.get(collection);
-    if (!known || write.version < known.version) first.set(collection, { version: write.version, watermark: write.watermark });
+    if (lane !== undefined || collection === undefined) continue;
+    const tail = `${source}#${collection}`;
+    const known = first.get(tail);
+    if (!known || write.version < known.version) first.set(tail, { version: write.version, watermark: write.watermark });
   }
-  return new Map([...first].map(([collection, { watermark }]) => [collection, watermark]));
+  return new Map([...first].map(([tail, { watermark }]) => [tail, watermark]));
 }
 
-/** Applied writes per item, in version order: versions 1, 2, 3... with watermark and counters never going down. */
+/**
+ * Applied writes per item, in version order: versions 1, 2, 3... with watermark and counters
+ * never going down, and within one read (same run, window and query) the position it reached
+ * (pages, or contacts for lesson_transcripts) never going back.
+ */
 export function appliedWriteViolations(writes: readonly AppliedWrite[]): string[] {
   const violations: string[] = [];
   for (const [pk, list] of groupBy(writes, (write) => write.pk)) {
@@ -267,6 +333,11 @@ export function appliedWriteViolations(writes: readonly AppliedWrite[]): string[
       if (!previous) return;
       if ((write.watermark ?? -1) < (previous.watermark ?? -1)) violations.push(`${pk}: watermark ${previous.watermark} -> ${write.watermark} at version ${write.version}`);
       if (write.records < previous.records) violations.push(`${pk}: records landed ${previous.records} -> ${write.records} at version ${write.version}`);
+      // A new query (reopened after a crash or an expired cursor) counts from its own start.
+      const sameRead = write.queryId !== undefined && write.runId === previous.runId && write.window === previous.window && write.queryId === previous.queryId;
+      if (sameRead && (write.position ?? 0) < (previous.position ?? 0)) {
+        violations.push(`${pk}: position of run ${write.runId} in query ${write.queryId} went ${previous.position} -> ${write.position} at version ${write.version}`);
+      }
     });
   }
   return violations;
@@ -300,7 +371,9 @@ async function readLandingZone(s3: S3Client, bucket: string): Promise<LandedObje
       const metadata = object.Metadata ?? {};
       objects[index] = {
         key,
+        source: metadata.source ?? '',
         collection: /collection=([a-z_]+)\//.exec(key)![1] as CollectionName,
+        run: metadata.run ?? '',
         window: { start: Number(metadata['window-start']), end: Number(metadata['window-end']) },
         generation: Number(metadata.generation),
         range: parseRange(metadata.range ?? ''),

@@ -22,7 +22,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ProxiedService = 's3' | 'dynamodb' | 'sqs';
+export type ProxiedService = 's3' | 'dynamodb' | 'sqs' | 'secretsmanager';
 
 export interface ProxiedRequest {
   service: ProxiedService;
@@ -254,6 +254,20 @@ export function sqsForgedSend(request: ProxiedRequest): ProxiedResponse {
     status: 200,
     headers: { 'content-type': JSON_1_0, 'x-amzn-requestid': randomUUID() },
     body: Buffer.from(JSON.stringify({ MD5OfMessageBody: createHash('md5').update(MessageBody, 'utf8').digest('hex'), MessageId: randomUUID() })),
+  };
+}
+
+/** Secrets Manager's JSON error (awsJson1_1) when IAM does not let the caller read the secret: not retried by the SDK. */
+export function secretsAccessDenied(secretId: string): ProxiedResponse {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+    body: Buffer.from(
+      JSON.stringify({
+        __type: 'AccessDeniedException',
+        Message: `User: arn:aws:sts::000000000000:assumed-role/chaos-tick/chaos is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretId} because no identity-based policy allows the secretsmanager:GetSecretValue action`,
+      }),
+    ),
   };
 }
 

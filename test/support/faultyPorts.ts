@@ -1,7 +1,7 @@
 /** Decorators over real adapters that stop the world between two effects: crashes, pauses, recordings. */
 import type { Checkpoint, CheckpointKey } from '../../functions/pipeline/checkpoint.js';
 import type { LandingObject } from '../../functions/pipeline/landing.js';
-import type { CheckpointStore, ObjectSink } from '../../functions/pipeline/ports.js';
+import type { CheckpointStore, ObjectSink, WriteOptions } from '../../functions/pipeline/ports.js';
 
 export class CrashError extends Error {
   override name = 'CrashError';
@@ -13,7 +13,11 @@ export class RecordingStore implements CheckpointStore {
   /** Return an error to fail this write before it reaches the store. `owner` is the writer (for a claim, the new lease's). */
   before: ((next: Checkpoint, kind: 'claim' | 'save', owner: string | undefined) => Error | undefined | Promise<Error | undefined>) | undefined;
 
-  constructor(private readonly inner: CheckpointStore) {}
+  constructor(
+    private readonly inner: CheckpointStore,
+    /** Pass each write's options (its deadline signal) on: off by default, for tests whose remaining time is a fixed fake the real deadline timers do not follow. */
+    private readonly passWriteOptions = false,
+  ) {}
 
   load(key: CheckpointKey) {
     return this.inner.load(key);
@@ -21,16 +25,16 @@ export class RecordingStore implements CheckpointStore {
   list() {
     return this.inner.list();
   }
-  async claim(next: Checkpoint, expectedVersion: number, nowMs: number) {
+  async claim(next: Checkpoint, expectedVersion: number, nowMs: number, options?: WriteOptions) {
     const error = await this.before?.(next, 'claim', next.lease?.owner);
     if (error) throw error;
-    await this.inner.claim(next, expectedVersion, nowMs);
+    await this.inner.claim(next, expectedVersion, nowMs, this.passWriteOptions ? options : undefined);
     this.writes.push(structuredClone(next));
   }
-  async save(next: Checkpoint, owner: string) {
+  async save(next: Checkpoint, owner: string, options?: WriteOptions) {
     const error = await this.before?.(next, 'save', owner);
     if (error) throw error;
-    await this.inner.save(next, owner);
+    await this.inner.save(next, owner, this.passWriteOptions ? options : undefined);
     this.writes.push(structuredClone(next));
   }
 }
