@@ -7,6 +7,7 @@
  * - a window whose query returned the API's cap is split and read again, never trusted.
  */
 import type { CursorPosition, QueryWindow, UnixSeconds } from '../conveyour/types.js';
+import type { ServerClockReading } from './serverClock.js';
 
 export interface CheckpointKey {
   source: string;
@@ -92,6 +93,8 @@ export interface Checkpoint extends CheckpointKey {
   version: number;
   /** Last time the watermark moved, so idle collections write rarely. */
   watermarkMovedAtMs: number | undefined;
+  /** The server's clock as last seen (serverClock.ts): the watermark and windows are in its time. */
+  serverClock?: ServerClockReading;
 }
 
 export function emptyCheckpoint(key: CheckpointKey): Checkpoint {
@@ -116,7 +119,9 @@ export interface WindowPolicy {
 }
 
 /**
- * Opens a tail window [watermark - overlap, now) unless work is already in flight. A bounded lane
+ * Opens a tail window [watermark - overlap, now) unless work is already in flight; `nowSeconds`
+ * is the server's now as the tail knows it (serverClock.ts), and the response that opens the
+ * query may pull the run's target end back (`settleRun`). A bounded lane
  * opens its whole range once (no overlap: its neighbours meet it exactly), and nothing once done.
  */
 export function beginRun(cp: Checkpoint, nowSeconds: UnixSeconds, nowMs: number, runId: string, policy: WindowPolicy): Checkpoint {

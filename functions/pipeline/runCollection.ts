@@ -29,6 +29,7 @@ import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
 import { Lease } from './lease.js';
 import { fetchOptions, pageWindow, specOf } from './pagesWindow.js';
 import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
+import { serverNowSeconds, settleOnOpeningPage, type ServerClockReading } from './serverClock.js';
 import { pageTranscriptsWindow } from './transcriptsWindow.js';
 import type { Totals } from './window.js';
 import type { Slots } from './slots.js';
@@ -43,6 +44,8 @@ export interface RunPolicy extends WindowPolicy {
   leaseSlackMs: number;
   /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
   transcriptConcurrency: number;
+  /** A tail window ends this many seconds before the server's time (its HTTP Date): writes still turning visible. */
+  settleSeconds: number;
 }
 
 export interface RunDeps {
@@ -78,6 +81,8 @@ export interface RunResult extends Totals {
   /** The last window the run worked on. */
   window: QueryWindow | undefined;
   watermark: number | undefined;
+  /** The server's clock as the run last saw it: its watermark is in that clock's time. */
+  serverClock?: ServerClockReading;
   error?: { code: string; message: string };
 }
 
@@ -96,6 +101,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
   const stored = (await deps.store.load(key)) ?? { ...emptyCheckpoint(key), ...(deps.bounds ? { bounds: deps.bounds } : {}) };
   let runId: string | undefined;
   let window: QueryWindow | undefined;
+  let serverClock = stored.serverClock;
   const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
     key,
     status,
@@ -103,6 +109,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
     window: cp.inFlight?.window ?? window,
     ...totals,
     watermark: cp.watermark,
+    ...(serverClock ? { serverClock } : {}),
     ...(error ? { error } : {}),
   });
 
@@ -122,7 +129,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
       cp = await lease.claim(prepareToRead(stored));
     } else {
       // Peek before claiming: an idle collection costs one API call and no write at all.
-      const draft = beginRun(stored, Math.floor(nowMs / 1000), nowMs, deps.newRunId(), deps.policy);
+      let draft = beginRun(stored, serverNowSeconds(nowMs, stored.serverClock), nowMs, deps.newRunId(), deps.policy);
       // A bounded lane already read to its end: nothing to do, ever again.
       if (!draft.inFlight) return result('caught-up', stored);
       // lesson_transcripts peeks at the window's contacts; its reader opens its own queries.
@@ -130,6 +137,8 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
       const spec = transcripts ? { collection: 'contacts', window: draft.inFlight!.window } : specOf(draft);
       peeked = deps.source.pages(spec, fetchOptions(deps))[Symbol.asyncIterator]();
       firstPage = await peeked.next();
+      draft = settleOnOpeningPage(draft, firstPage.done ? undefined : firstPage.value, deps);
+      serverClock = draft.serverClock;
       const empty = firstPage.done || (firstPage.value.records.length === 0 && !firstPage.value.nextCursor);
       if (empty || transcripts) {
         await peeked.return?.();
@@ -141,7 +150,7 @@ async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', dep
         // The window up to now was empty, so everything before its end has landed: report that, not
         // the stored watermark, which an idle collection persists only every idleCheckpointMs and
         // would make telemetry see it minutes behind (and publish lag metrics every minute).
-        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return { ...result('idle', stored), watermark: window.end };
+        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return { ...result('idle', stored), watermark: Math.max(stored.watermark ?? 0, draft.inFlight!.targetEnd) };
         cp = await lease.claimReleased(afterWindowExhausted(prepareToRead(draft), 0, deps.policy, deps.clock.nowMs()).checkpoint);
         // A bounded lane with nothing in it is done, not idle: it will never be read again.
         return result(draft.bounds ? 'caught-up' : 'idle', cp);
