@@ -27,6 +27,12 @@ describe('simulator CLI flags', () => {
     });
   });
 
+  it('parses --clock-offset as signed seconds or a MIN:MAX range', () => {
+    expect(parseCliArgs(['--clock-offset=-150'])).toEqual({ help: false, options: { port: 8787, clockOffsetSeconds: -150 } });
+    expect(parseCliArgs(['--clock-offset', '90.5'])).toEqual({ help: false, options: { port: 8787, clockOffsetSeconds: 90.5 } });
+    expect(parseCliArgs(['--clock-offset=-150:150'])).toEqual({ help: false, options: { port: 8787, clockOffsetSeconds: { min: -150, max: 150 } } });
+  });
+
   it('recognises --help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
   });
@@ -42,6 +48,9 @@ describe('simulator CLI flags', () => {
     [['--seed'], /--seed needs a value/],
     [['--appkey=k'], /--appkey and --token go together/],
     [['stray'], /unexpected argument 'stray'/],
+    [['--clock-offset=soon'], /--clock-offset must be a number of seconds \(negative: behind\) or MIN:MAX, got 'soon'/],
+    [['--clock-offset=5:-5'], /--clock-offset MIN:MAX needs MIN <= MAX, got '5:-5'/],
+    [['--clock-offset=1:2:3'], /--clock-offset must be SECONDS or MIN:MAX/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(CliArgsError);
     expect(() => parseCliArgs(argv)).toThrow(message);

@@ -92,6 +92,6 @@ describe('anchored simulator', () => {
 
   it('rejects an anchor in the future, naming it', async () => {
     const { startSimulator } = await import('../../infra/local/simulator/index.js');
-    await expect(startSimulator({ anchorMs: Date.now() + 60_000 })).rejects.toThrow(/anchorMs must be an epoch-milliseconds time not after now/);
+    await expect(startSimulator({ anchorMs: Date.now() + 60_000 })).rejects.toThrow(/anchorMs must be an epoch-milliseconds time not after the server's now/);
   });
 });

@@ -23,6 +23,9 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
   --record-bytes=N       pad records to about N bytes of JSON
   --latency=MS|MIN-MAX   delay before each answer
   --rate-limit=RPS[:BURST]  token bucket, 429 + Retry-After beyond it (burst default 2 x RPS)
+  --clock-offset=S|MIN:MAX  the server's clock runs S seconds ahead (negative: behind) of this
+                         machine's, or a seeded draw in [MIN, MAX]: stamps, 'now' phrases, cursor
+                         lifetimes and the Date header all follow it (default 0)
   --live                 create and update records as time passes
   --live-interval=MS     how often live mode generates (default 1000)
   --faults=SPEC          e.g. 500:0.05,hang:0.01,429@3 (kind:probability or kind@request-number)
@@ -33,7 +36,7 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
 
 const VALUE_FLAGS = [
   'port', 'seed', 'page-size', 'query-cap', 'cursor-ttl', 'history-days', 'counts', 'record-bytes', 'latency',
-  'rate-limit', 'live-interval', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
+  'rate-limit', 'clock-offset', 'live-interval', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
 ];
 const BOOLEAN_FLAGS = ['live', 'help'];
 
@@ -120,6 +123,21 @@ function parseLatency(raw: string): SimulatorOptions['latencyMs'] {
   return { min: Number(range[1]), max: Number(range[2]) };
 }
 
+function signedSeconds(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) fail(`--${name} must be a number of seconds (negative: behind) or MIN:MAX, got '${raw}'`);
+  return value;
+}
+
+function parseClockOffset(raw: string): SimulatorOptions['clockOffsetSeconds'] {
+  const parts = raw.split(':');
+  if (parts.length === 1) return signedSeconds('clock-offset', raw);
+  if (parts.length !== 2) fail(`--clock-offset must be SECONDS or MIN:MAX, got '${raw}'`);
+  const [min, max] = parts.map((part) => signedSeconds('clock-offset', part)) as [number, number];
+  if (max < min) fail(`--clock-offset MIN:MAX needs MIN <= MAX, got '${raw}'`);
+  return { min, max };
+}
+
 function parseRateLimit(raw: string): SimulatorOptions['rateLimit'] {
   const [rps = '', burst] = raw.split(':');
   const requestsPerSecond = numberFlag('rate-limit', rps, Number.MIN_VALUE);
@@ -158,6 +176,8 @@ export function parseCliArgs(argv: readonly string[]): { help: true } | { help: 
   if (latency !== undefined) options.latencyMs = parseLatency(latency);
   const rateLimit = get('rate-limit');
   if (rateLimit !== undefined) options.rateLimit = parseRateLimit(rateLimit);
+  const clockOffset = get('clock-offset');
+  if (clockOffset !== undefined) options.clockOffsetSeconds = parseClockOffset(clockOffset);
   const liveInterval = get('live-interval');
   if (flags.has('live')) options.live = liveInterval === undefined ? {} : { intervalMs: integerFlag('live-interval', liveInterval, 0) };
   else if (liveInterval !== undefined) fail('--live-interval needs --live');

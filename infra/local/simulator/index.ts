@@ -46,10 +46,14 @@ export interface Simulator {
   /** What it accepts. */
   credentials: Credentials;
   truth: Truth;
+  /** The server's clock (epoch ms): the `now` option plus the clock offset. Every time the simulator takes or gives is on it. */
+  now(): number;
+  /** How far the server's clock runs ahead of the `now` option, in ms (negative: behind); seeded when drawn from a range. */
+  clockOffsetMs: number;
   stats(): SimulatorStats;
   /** Replaces the fault plan; a schedule counts requests from this call. undefined = no faults. */
   setFaults(faults: FaultConfig | undefined): void;
-  /** Live mode: generates what is due up to the clock's now (or `toMs`); returns versions added (0 when live is off). */
+  /** Live mode: generates what is due up to the server's now (or `toMs`, on the server's clock); returns versions added (0 when live is off). */
   advanceLive(toMs?: number): number;
   /** With `recordRequests`: every request so far, in arrival order (a copy). Throws without it. */
   requestLog(): LoggedRequest[];
@@ -64,7 +68,10 @@ function hex8(value: number): string {
 /** Generates the data, then listens; resolves once the URL is usable. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const resolved = resolveOptions(options);
-  const { now, seed } = resolved;
+  const { seed, clockOffsetMs } = resolved;
+  const hostNow = resolved.now;
+  // The server's clock, and the only one read below: the caller's clock is never seen unshifted.
+  const now = clockOffsetMs === 0 ? hostNow : (): number => hostNow() + clockOffsetMs;
   const startMs = now();
   const dataset = new Dataset(resolved, Math.floor((resolved.anchorMs ?? startMs) / 1000));
   const stats = new StatsRecorder();
@@ -117,6 +124,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     credentials: { ...resolved.credentials },
     truth: createTruth(dataset),
+    now,
+    clockOffsetMs,
     stats: () => {
       const records = emptyPerCollection();
       const versions = emptyPerCollection();

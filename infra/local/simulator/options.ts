@@ -9,6 +9,7 @@ import {
   type WindowedCollection,
 } from './catalog.js';
 import { validateFaultConfig, type FaultConfig } from './faults.js';
+import { Rng, hash32 } from './prng.js';
 import { MAX_RECORDS } from './store.js';
 
 export interface HistoryOptions {
@@ -35,8 +36,15 @@ export interface LiveOptions {
 export interface SimulatorOptions {
   /** Same seed, same bytes. Default 1. */
   seed?: number;
-  /** Epoch milliseconds; injectable so tests move time. Default Date.now. */
+  /** The host's clock, epoch milliseconds; injectable so tests move time. Default Date.now. */
   now?: () => number;
+  /**
+   * The server's clock runs this many seconds ahead of `now` (negative: behind), as a real
+   * server's clock differs from the caller's. A number, or { min, max }: a seeded draw in that
+   * range. Everything the server derives from its clock uses it: the stamps of its writes, the
+   * `now`-relative phrases of start_time/end_time, cursor lifetimes, the HTTP Date header. Default 0.
+   */
+  clockOffsetSeconds?: number | { min: number; max: number };
   /**
    * The instant history ends and live mode begins (epoch ms). Default: the clock at start. With
    * the same seed, a fixed anchor is the same ConveYour across restarts: the live changes between
@@ -79,6 +87,8 @@ export interface ResolvedLive {
 export interface ResolvedOptions {
   seed: number;
   now: () => number;
+  /** Milliseconds the server's clock runs ahead of `now` (resolved from clockOffsetSeconds). */
+  clockOffsetMs: number;
   anchorMs: number | undefined;
   historyDays: number;
   counts: Record<WindowedCollection, number>;
@@ -99,11 +109,28 @@ export interface ResolvedOptions {
   recordRequests: boolean;
 }
 
-function anchorOf(options: SimulatorOptions): number | undefined {
+/** The anchor is an instant of the server's timeline, so it is checked against the server's clock. */
+function anchorOf(options: SimulatorOptions, clockOffsetMs: number): number | undefined {
   if (options.anchorMs === undefined) return undefined;
-  const nowMs = (options.now ?? Date.now)();
-  check(Number.isFinite(options.anchorMs) && options.anchorMs > 0 && options.anchorMs <= nowMs, `anchorMs must be an epoch-milliseconds time not after now (${nowMs}), got ${String(options.anchorMs)}`);
+  const nowMs = (options.now ?? Date.now)() + clockOffsetMs;
+  check(Number.isFinite(options.anchorMs) && options.anchorMs > 0 && options.anchorMs <= nowMs, `anchorMs must be an epoch-milliseconds time not after the server's now (${nowMs}), got ${String(options.anchorMs)}`);
   return options.anchorMs;
+}
+
+/** A year either way: far beyond any real clock skew, and it keeps stamps positive. */
+const MAX_CLOCK_OFFSET_SECONDS = 366 * 86_400;
+const CLOCK_OFFSET_STREAM = 0xc10c;
+
+function resolveClockOffsetMs(value: SimulatorOptions['clockOffsetSeconds'], seed: number): number {
+  if (value === undefined) return 0;
+  const range = typeof value === 'number' ? { min: value, max: value } : value;
+  const inRange = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && Math.abs(n) <= MAX_CLOCK_OFFSET_SECONDS;
+  check(typeof range === 'object' && range !== null && inRange(range.min) && inRange(range.max) && range.max >= range.min,
+    `clockOffsetSeconds must be a number of seconds or { min, max } with min <= max, each within +-${MAX_CLOCK_OFFSET_SECONDS}, got ${JSON.stringify(value)}`);
+  if (range.min === range.max) return Math.round(range.min * 1000);
+  // Its own stream of the seed: the same seed gives the same offset, whatever else is drawn.
+  const draw = new Rng(hash32(seed, CLOCK_OFFSET_STREAM)).next();
+  return Math.round((range.min + draw * (range.max - range.min)) * 1000);
 }
 
 export class SimulatorOptionsError extends Error {
@@ -195,10 +222,13 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   if (options.faults !== undefined) validateFaultConfig(options.faults);
   check(options.now === undefined || typeof options.now === 'function', 'now must be a function returning epoch milliseconds');
   const recordBytes = options.recordBytes === undefined ? undefined : integer('recordBytes', options.recordBytes, 0, 64, 10_000_000);
+  const seed = integer('seed', options.seed, 1, 0, 2 ** 32 - 1);
+  const clockOffsetMs = resolveClockOffsetMs(options.clockOffsetSeconds, seed);
   return {
-    seed: integer('seed', options.seed, 1, 0, 2 ** 32 - 1),
+    seed,
     now: options.now ?? Date.now,
-    anchorMs: anchorOf(options),
+    clockOffsetMs,
+    anchorMs: anchorOf(options, clockOffsetMs),
     historyDays: rate('history.days', history.days, 30),
     counts: resolveCounts(history.counts),
     transcriptsPerContact: { min: perContact.min, max: perContact.max },

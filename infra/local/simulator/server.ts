@@ -13,9 +13,15 @@ import type { FaultPlanner } from './faults.js';
 import type { TokenBucket } from './rateLimit.js';
 import type { StatsRecorder } from './stats.js';
 
+/** An HTTP Date (IMF-fixdate, RFC 9110): whole seconds, as a real server sends it. */
+export function httpDate(epochMs: number): string {
+  return new Date(epochMs).toUTCString();
+}
+
 export interface ServerDependencies {
   api: CollectionStreamApi;
   stats: StatsRecorder;
+  /** The server's clock: the Date header, the rate limit. */
   now: () => number;
   /** The current fault plan (it can change at run time). */
   faults: () => FaultPlanner | undefined;
@@ -71,6 +77,8 @@ export class SimulatorServer {
     const { stats, now } = this.deps;
     stats.requests++;
     request.resume();
+    // Every answer, faults included, carries the server's own time; send() restamps at write time.
+    response.setHeader('date', httpDate(now()));
     const url = new URL(request.url ?? '/', 'http://simulator.invalid');
     const method = request.method ?? 'GET';
     const isReport = isReportPath(url.pathname);
@@ -113,7 +121,7 @@ export class SimulatorServer {
     const write = (): void => {
       if (response.destroyed) return;
       this.deps.stats.responded(status);
-      response.writeHead(status, { ...headers, 'content-length': body.length });
+      response.writeHead(status, { ...headers, date: httpDate(this.deps.now()), 'content-length': body.length });
       response.end(body);
     };
     const delay = this.deps.latency();
