@@ -36,12 +36,12 @@ export function serverNowSeconds(nowMs: number, clock: ServerClockReading | unde
 }
 
 /**
- * Server minus local, from a response dated `serverTime` that arrived at `receivedAtMs`. A Date
- * names the server's second truncated, so its middle is the best guess of when it was sent: the
- * offset is then right to within a second plus the response's transit.
+ * Server minus local, from a response dated `serverTime` that arrived at `receivedAtMs`: both
+ * truncated to their second, so it is right to within a second plus the response's transit.
+ * Close enough: it only aims the end we send; the Date itself caps what a window claims.
  */
 export function measureOffset(serverTime: UnixSeconds, receivedAtMs: number): number {
-  return Math.round(serverTime + 0.5 - receivedAtMs / 1000);
+  return serverTime - Math.floor(receivedAtMs / 1000);
 }
 
 /** The clock after one more response: a Date updates the offset; none keeps it and marks since when it is missing. */
