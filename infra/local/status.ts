@@ -1,5 +1,5 @@
 /**
- * `npm run status`: every checkpoint, with watermark, lag, the run in flight, the lease and
+ * `npm run status`: every checkpoint, with watermark, lag, the server clock, the run in flight, the lease and
  * the last error. Locally it reads the running `npm start`'s table (or the persisted one);
  * with --table it reads a deployed table through the default AWS credentials.
  */
