@@ -101,7 +101,8 @@ export function renderFreshness(report: FreshnessReport): string {
       report.cases.map((c) => [offsetLabel(c.offsetSeconds), int(c.versions), fixed(c.p50, 1), fixed(c.p99, 1), fixed(c.min, 1), fixed(c.max, 1)]),
     ),
     '',
-    'A version waits for the first tick whose window, cut at the server\'s `Date` minus the settle margin, covers its second: ' +
-      'between the settle margin and a minute plus the margin, plus the tick\'s own time. The clock offset does not change it: windows follow the server\'s clock.',
+    'A version lands with the first tick after it was stamped: each window asks for the server\'s now (our clock plus the measured offset), ' +
+      'so its wait is up to one schedule interval plus the tick\'s own time; the settle margin only holds the watermark back, and the band it ' +
+      'holds back is read again by the next window. The clock offset does not change it: windows follow the server\'s clock.',
   ].join('\n');
 }
