@@ -388,7 +388,7 @@ function changes(r: BenchResults): string {
       'which shortens every page on a real network. The simulator does not compress, so no figure here shows it; test/integration/client-transport.test.ts covers it.',
     `- **Transcript concurrency**: lessonTranscripts and the pipeline's TRANSCRIPT_CONCURRENCY (functions/handlers/config.ts) default to 16 contacts in flight (was 8), and the client keeps up to 32 connections (was 16) ` +
       `so the cursors and the contacts do not wait for sockets: section 2 measures it at ${ratio(median(r.transcripts.sequential.map((x) => x.wallMs)) / median(r.transcripts.ours[0]!.runs.map((x) => x.wallMs)))}.`,
-    `- **Idle watermark** (functions/pipeline/runCollection.ts): an idle run reports the end of the window it found empty as its watermark, so an up-to-date idle collection no longer looks 3 to 15 minutes behind ` +
+    `- **Idle watermark** (functions/pipeline/runSteps.ts): an idle run reports the end of the window it found empty as its watermark, so an up-to-date idle collection no longer looks 3 to 15 minutes behind ` +
       `between its IDLE_CHECKPOINT_SECONDS writes (test/unit/idle-lag.test.ts). Measured here: ${f.idleLogLinesMedian} log line${f.idleLogLinesMedian === 1 ? '' : 's'} per idle tick and ${f.idleSeries} metric series over ${f.idleTicks} idle ticks.`,
     `- **Metrics per source** (functions/adapters/telemetry.ts, the dashboard): RecordsLanded, PagesFetched and Retries per source; per collection only LagSeconds (at or above LAG_METRIC_FLOOR_SECONDS), ` +
       `RunFailures, CursorRestarts and WindowSplits, and only when non-zero. Measured here: custom metrics ${usd(itemOf(r.cost.idle, 'CloudWatch custom').usd)} for the idle month, ` +
@@ -420,7 +420,7 @@ function notDone(r: BenchResults): string {
               `the raw-slice encoder alone takes ${fixed(stage(r, '(alternative)'), 1)} µs per record against encodeLandingObjects' ${fixed(stage(r, 'encode NDJSON.gz'), 1)} µs, ` +
               `so finding each record's bytes in the body (in JavaScript) costs more than the JSON.stringify it saves`,
           cpuSaved > 0.05
-            ? 'functions/pipeline/landing.ts and pagesWindow.ts take the raw slices; the client\'s Page keeps its body bytes. Records land exactly as sent (number spellings, key order).'
+            ? 'functions/pipeline/landing.ts and window.ts take the raw slices; the client\'s Page keeps its body bytes. Records land exactly as sent (number spellings, key order).'
             : 'Not worth making as it stands; a native scanner (or an API that returns NDJSON) would be needed for a gain.',
         ],
         [

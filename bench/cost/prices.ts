@@ -12,10 +12,14 @@ export const PRICE = {
   lambdaRequest: 0.2 / 1e6,
   /** S3 Standard PUT, COPY, POST, LIST. */
   s3Put: 0.005 / 1000,
+  /** S3 Standard GET, SELECT and all other requests (the rescan's index reads, docs/rescan.md). */
+  s3Get: 0.0004 / 1000,
   s3StorageGbMonth: 0.023,
   /** DynamoDB on-demand: per write request unit (1 KB) and read request unit (4 KB strongly consistent). */
   dynamoWriteUnit: 0.625 / 1e6,
   dynamoReadUnit: 0.125 / 1e6,
+  /** DynamoDB Standard table storage, per GB-month (the alternative index in docs/rescan.md). */
+  dynamoStorageGbMonth: 0.25,
   /** SQS standard queue, per request (64 KB chunk). */
   sqsRequest: 0.4 / 1e6,
   /** CloudWatch Logs standard ingestion, per GB. */

@@ -20,6 +20,7 @@
  */
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CodedError } from '../errors/coded.js';
 import type { Checkpoint, CheckpointKey } from '../pipeline/checkpoint.js';
 import { LeaseHeldError, LeaseLostError } from '../pipeline/errors.js';
 import type { CheckpointStore, WriteOptions } from '../pipeline/ports.js';
@@ -34,9 +35,17 @@ export const checkpointTableSchema: Readonly<Omit<CreateTableCommandInput, 'Tabl
 };
 
 /** The DynamoDB call itself failed (throttled, timed out, table missing): not a lease outcome. */
-export class CheckpointStoreError extends Error {
-  readonly code = 'CHECKPOINT_STORE_FAILED';
+export class CheckpointStoreError extends CodedError {
+  readonly code: string = 'CHECKPOINT_STORE_FAILED';
+  override readonly retriable: boolean = true;
   override name = 'CheckpointStoreError';
+}
+
+/** The item is there but not a checkpoint this code wrote: reading it again will not help. */
+export class CheckpointItemMalformedError extends CheckpointStoreError {
+  override readonly code = 'CHECKPOINT_ITEM_MALFORMED';
+  override readonly retriable = false;
+  override name = 'CheckpointItemMalformedError';
 }
 
 /** What a failed condition found in the item: enough to say why the write was refused. */
@@ -187,7 +196,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
             : (leaseOwner === undefined) !== (leaseExpiresAtMs === undefined) || (leaseOwner !== undefined && typeof leaseExpiresAtMs !== 'number')
               ? 'leaseOwner and leaseExpiresAtMs must be both present (a string and a number) or both absent'
               : undefined;
-    if (problem) throw new CheckpointStoreError(`checkpoint item ${JSON.stringify(pk)} in table ${this.tableName} is malformed: ${problem}`);
+    if (problem) throw new CheckpointItemMalformedError(`checkpoint item ${JSON.stringify(pk)} in table ${this.tableName} is malformed: ${problem}`);
     return {
       ...(rest as unknown as Checkpoint),
       ...(leaseOwner === undefined ? {} : { lease: { owner: String(leaseOwner), expiresAtMs: leaseExpiresAtMs as number } }),

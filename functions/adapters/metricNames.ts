@@ -44,6 +44,11 @@ export const MetricName = {
    * treat a missing value as clocks in step.
    */
   ClockOffsetSeconds: 'ClockOffsetSeconds',
+  /**
+   * Count, per source: coverage gaps open on the checkpoints an invocation's runs ended with
+   * (seconds that returned the cap, until acknowledged), published only while above zero.
+   */
+  CoverageGapsOpen: 'CoverageGapsOpen',
 } as const;
 
 /**

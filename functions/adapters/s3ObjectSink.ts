@@ -6,14 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CodedError } from '../errors/coded.js';
 import type { LandingObject } from '../pipeline/landing.js';
 import type { ObjectSink, WriteOptions } from '../pipeline/ports.js';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 
 /** A landing object could not be stored; the checkpoint was not moved past it. */
-export class LandingWriteError extends Error {
+export class LandingWriteError extends CodedError {
   readonly code = 'LANDING_WRITE_FAILED';
+  override readonly retriable = true;
   override name = 'LandingWriteError';
   constructor(
     readonly bucket: string,

@@ -8,11 +8,14 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Credentials } from '../conveyour/types.js';
+import { CodedError } from '../errors/coded.js';
 
 export const EXPECTED_SECRET_SHAPE = '{"appkey": "...", "token": "..."}';
 
-export class SecretError extends Error {
+/** A source's secret could not be read (denied, missing, throttled: the next invocation reads it again) or does not hold credentials. */
+export class SecretError extends CodedError {
   override name = 'SecretError';
+  override readonly retriable: boolean;
   constructor(
     readonly code: 'SECRET_READ_FAILED' | 'SECRET_INVALID',
     readonly secretId: string,
@@ -20,6 +23,7 @@ export class SecretError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+    this.retriable = code === 'SECRET_READ_FAILED';
   }
 }
 

@@ -1,11 +1,13 @@
 /** ContinuationQueue on SQS: one SendMessage per continuation, the body from the core's encoder. */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CodedError } from '../errors/coded.js';
 import { encodeContinuationMessage } from '../pipeline/messages.js';
 import type { ContinuationMessage, ContinuationQueue, WriteOptions } from '../pipeline/ports.js';
 
 /** A continuation could not be queued; the checkpoint still holds the cursor, so the next tick resumes it. */
-export class ContinuationSendError extends Error {
+export class ContinuationSendError extends CodedError {
   readonly code = 'CONTINUATION_SEND_FAILED';
+  override readonly retriable = true;
   override name = 'ContinuationSendError';
 }
 

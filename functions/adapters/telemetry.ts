@@ -45,7 +45,7 @@ export interface ReportOptions {
 
 /**
  * One log line per invocation (per-collection detail in `runs`), and few metric series: healthy
- * activity per source (RecordsLanded, PagesFetched, Retries, and ClockOffsetSeconds from 3 s either way), per collection only what needs
+ * activity per source (RecordsLanded, PagesFetched, Retries, CoverageGapsOpen while any is open, and ClockOffsetSeconds from 3 s either way), per collection only what needs
  * attention (LagSeconds at or above the floor, RunFailures, CursorRestarts, WindowSplits), and
  * never a zero. Each (metric, dimensions) series is billed for every hour it receives a value.
  */
@@ -58,13 +58,16 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
     idle: runs.length - active.length,
     continuations: result.continuations,
     failures: result.failures.length,
+    // Retried requests log nothing each at INFO: their count per source is here (and in Retries).
+    ...(options.retries.size > 0 ? { retries: Object.fromEntries(options.retries) } : {}),
     ...(active.length > 0 ? { runs: active } : {}),
   });
-  const perSource = new Map<string, { records: number; pages: number; clockOffsetSeconds: number }>();
+  const perSource = new Map<string, { records: number; pages: number; gaps: number; clockOffsetSeconds: number }>();
   for (const run of result.runs) {
-    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0, clockOffsetSeconds: 0 };
+    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0, gaps: 0, clockOffsetSeconds: 0 };
     totals.records += run.records;
     totals.pages += run.pages;
+    totals.gaps += run.openGaps ?? 0;
     // One server per source: the offset furthest from ours is the one to look at.
     const offset = run.serverClock?.offsetSeconds ?? 0;
     if (Math.abs(offset) > Math.abs(totals.clockOffsetSeconds)) totals.clockOffsetSeconds = offset;
@@ -83,9 +86,11 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
   for (const [source, totals] of perSource) {
     const retries = options.retries.get(source) ?? 0;
     const skewed = Math.abs(totals.clockOffsetSeconds) >= CLOCK_OFFSET_METRIC_FLOOR_SECONDS;
-    if (totals.records === 0 && totals.pages === 0 && retries === 0 && !skewed) continue;
+    if (totals.records === 0 && totals.pages === 0 && retries === 0 && totals.gaps === 0 && !skewed) continue;
     metrics.addDimensions({ source });
     if (totals.records > 0) metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, totals.records);
+    // Every tick runs every collection of the source, so its count is the source's (a continuation sees fewer: the alarm takes the maximum).
+    if (totals.gaps > 0) metrics.addMetric(MetricName.CoverageGapsOpen, MetricUnit.Count, totals.gaps);
     if (totals.pages > 0) metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, totals.pages);
     if (retries > 0) metrics.addMetric(MetricName.Retries, MetricUnit.Count, retries);
     if (skewed) metrics.addMetric(MetricName.ClockOffsetSeconds, MetricUnit.Seconds, totals.clockOffsetSeconds);
@@ -119,6 +124,7 @@ function summarise(run: RunResult, nowMs: number) {
     ...(run.serverClock?.missingDateSinceMs !== undefined ? { missingDateSinceMs: run.serverClock.missingDateSinceMs } : {}),
     ...(run.splits ? { splits: run.splits } : {}),
     ...(run.cursorRestarts ? { cursorRestarts: run.cursorRestarts } : {}),
+    ...(run.openGaps ? { openGaps: run.openGaps } : {}),
     ...(run.error ? { error: run.error } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** Where backfill plans live. The DynamoDB adapter keeps them in the checkpoint table. */
 import type { BackfillPlan, BackfillRef } from './plan.js';
+import { CodedError } from '../errors/coded.js';
 
 export interface BackfillStore {
   /** Stores a new plan (refused if it exists) and lists it as active. */
@@ -16,7 +17,9 @@ export interface BackfillStore {
   active(): Promise<BackfillRef[]>;
 }
 
-export class PlanConflictError extends Error {
+/** The plan changed under a conditional write: read it again and redo the step. */
+export class PlanConflictError extends CodedError {
   readonly code = 'BACKFILL_PLAN_CONFLICT';
+  override readonly retriable = true;
   override name = 'PlanConflictError';
 }

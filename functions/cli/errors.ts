@@ -6,6 +6,7 @@
 import { ConfigError } from '../config/env.js';
 import { UnknownCollectionError } from '../conveyour/collections.js';
 import { ConveYourError } from '../conveyour/errors.js';
+import { CodedError } from '../errors/coded.js';
 import { TimeError } from '../time/errors.js';
 
 export const EXIT_OK = 0;
@@ -13,7 +14,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** The command line (or a file it names) is wrong. The message says what to write instead. */
-export class UsageError extends Error {
+export class UsageError extends CodedError {
   readonly code = 'CLI_USAGE';
   override name = 'UsageError';
 }

@@ -2,9 +2,12 @@
  * Typed reads of configuration values (the environment, npm config, CDK context), each
  * failing with a message that names the input and what would be valid.
  */
+import { CodedError } from '../errors/coded.js';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
+/** A configuration value is missing or invalid; `input` names it (a variable, flag or context key). */
+export class ConfigError extends CodedError {
   readonly code = 'CONFIG_INVALID';
   override name = 'ConfigError';
   constructor(

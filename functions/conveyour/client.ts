@@ -21,6 +21,7 @@ import type { Dispatcher } from 'undici';
 import { normalizeBaseUrl } from './endpoint.js';
 import { ConveYourError, DeadlineError, MalformedResponseError, NetworkError, RetriableStatusError, RetriesExhaustedError } from './errors.js';
 import { CursorPaginator } from './paginator.js';
+import type { RequestPacer } from './pacer.js';
 import { sanitizedCause, secretsOf } from './redact.js';
 import { type PageBody, classifyResponse } from './response.js';
 import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
@@ -46,6 +47,8 @@ export interface RequestEvent {
   delayMs?: number;
   /** Error code and short message, for retry/failure. */
   error?: string;
+  /** The error's stable code alone, for retry/failure: what logs and counters branch on. */
+  code?: string;
 }
 
 export interface ClientOptions {
@@ -62,6 +65,8 @@ export interface ClientOptions {
   keepAliveTimeoutMs?: number;
   /** Called for every attempt outcome; a throwing listener is ignored, it must not fail a fetch. */
   onEvent?: (event: RequestEvent) => void;
+  /** Every attempt, retries included, waits for its turn here first: stays under a known rate limit. */
+  pacer?: RequestPacer;
   /** An undici Dispatcher instead of the client's own Pool, e.g. a MockAgent in unit tests or a Pool trusting a test CA; the caller then owns (and closes) it. */
   dispatcher?: Dispatcher;
   /** Jitter source in [0, 1), injectable for tests. */
@@ -92,6 +97,7 @@ export class ConveYourClient implements PageSource {
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly onEvent: ((event: RequestEvent) => void) | undefined;
+  private readonly pacer: RequestPacer | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -104,6 +110,7 @@ export class ConveYourClient implements PageSource {
     this.policy = resolveRetryPolicy(options.retry);
     this.timeoutMs = positive(options.requestTimeoutMs ?? 30_000, 'requestTimeoutMs');
     this.onEvent = options.onEvent;
+    this.pacer = options.pacer;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? abortableSleep;
@@ -148,6 +155,7 @@ export class ConveYourClient implements PageSource {
     const started = this.now();
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
+      await this.pacer?.take(signal);
       const attemptStarted = this.now();
       try {
         const fetched = await this.attempt(path, params, signal);
@@ -158,7 +166,7 @@ export class ConveYourClient implements PageSource {
         if (signal?.aborted) throw signal.reason;
         const error = thrown as ConveYourError;
         const durationMs = this.now() - attemptStarted;
-        const base = { path, params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error) };
+        const base = { path, params: { ...params }, attempt, durationMs, ...statusOf(error), error: describe(error), code: error.code };
         if (!error.retriable) {
           this.emit({ type: 'failure', ...base });
           throw error;

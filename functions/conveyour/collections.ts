@@ -3,6 +3,8 @@
  * updated in the window, then each contact's transcripts (contactsLessonTranscripts, with
  * `con_id`), each record with the contact embedded as `contact`.
  */
+import { CodedError } from '../errors/coded.js';
+
 export const COLLECTIONS = [
   'campaigns',
   'contacts',
@@ -45,7 +47,8 @@ export function parseCollectionName(value: string, inputName = 'collection'): Co
   throw new UnknownCollectionError(value, inputName);
 }
 
-export class UnknownCollectionError extends Error {
+/** A collection name that ConveYour does not have; the message lists the valid ones. */
+export class UnknownCollectionError extends CodedError {
   readonly code = 'UNKNOWN_COLLECTION';
   override name = 'UnknownCollectionError';
   constructor(

@@ -1,11 +1,12 @@
 /**
  * Errors of the ConveYour client. Every error has a stable `code`, says what to do,
- * and never carries credentials (headers are filtered before they are kept).
+ * and never carries credentials (headers are filtered before they are kept). `retriable`
+ * says whether the same request may succeed if sent again.
  */
-export class ConveYourError extends Error {
+import { CodedError } from '../errors/coded.js';
+
+export class ConveYourError extends CodedError {
   readonly code: string = 'CONVEYOUR_ERROR';
-  /** Whether the same request may succeed if sent again. */
-  readonly retriable: boolean = false;
   override name = 'ConveYourError';
 }
 

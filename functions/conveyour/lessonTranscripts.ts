@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { TRANSCRIPTS } from './collections.js';
 import { prefetch } from './prefetch.js';
-import type { ConveYourRecord, CursorPosition, Page, PageSource, QueryWindow } from './types.js';
+import type { ConveYourRecord, CursorPosition, Page, PageOptions, PageSource, QueryWindow } from './types.js';
 
 /** One contact with all of its transcripts. */
 export interface ContactTranscripts {
@@ -57,7 +57,7 @@ interface ContactRef {
 export function lessonTranscripts(
   source: PageSource,
   window: QueryWindow,
-  options: { concurrency?: number; resume?: TranscriptsResume; signal?: AbortSignal } = {},
+  options: { concurrency?: number; resume?: TranscriptsResume; signal?: AbortSignal; remainingMs?: () => number } = {},
 ): AsyncIterable<ContactTranscripts> {
   const concurrency = options.concurrency ?? DEFAULT_TRANSCRIPT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -65,7 +65,7 @@ export function lessonTranscripts(
   }
   const skip = options.resume?.nextIndexInPage ?? 0;
   if (!Number.isInteger(skip) || skip < 0) throw new RangeError(`resume.nextIndexInPage must be an integer >= 0, got ${String(skip)}`);
-  return run(source, window, concurrency, options.resume, options.signal);
+  return run(source, window, concurrency, options.resume, options.signal, options.remainingMs);
 }
 
 /** The resume point just after `item`: the same contacts page, the next index. */
@@ -83,6 +83,7 @@ async function* run(
   concurrency: number,
   resume: TranscriptsResume | undefined,
   signal: AbortSignal | undefined,
+  remainingMs: (() => number) | undefined,
 ): AsyncGenerator<ContactTranscripts, void, undefined> {
   signal?.throwIfAborted();
   // Our own controller, so that an error or an early return stops work the caller did not cancel.
@@ -92,7 +93,9 @@ async function* run(
   setMaxListeners(concurrency + 4, stop.signal);
   const onAbort = (): void => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const contacts = contactsOf(source, window, resume, stop.signal)[Symbol.asyncIterator]();
+  // `remainingMs` lets the client refuse a retry wait that would not end before the caller's deadline, as for any query.
+  const fetch: PageOptions = { signal: stop.signal, ...(remainingMs ? { remainingMs } : {}) };
+  const contacts = contactsOf(source, window, resume, fetch)[Symbol.asyncIterator]();
   const running: Promise<ContactTranscripts>[] = [];
   // A box, not a `let`: it is set from task callbacks, which control-flow narrowing cannot see.
   const failure: { error?: unknown; happened: boolean } = { happened: false };
@@ -110,7 +113,7 @@ async function* run(
           contactsDone = true;
           break;
         }
-        const task = transcriptsOf(source, window, next.value, stop.signal);
+        const task = transcriptsOf(source, window, next.value, fetch);
         task.catch((error: unknown) => {
           if (failure.happened) return;
           failure.happened = true;
@@ -143,11 +146,11 @@ async function* contactsOf(
   source: PageSource,
   window: QueryWindow,
   resume: TranscriptsResume | undefined,
-  signal: AbortSignal,
+  fetch: PageOptions,
 ): AsyncGenerator<ContactRef, void, undefined> {
   const query = { collection: 'contacts', window };
   // The next contacts page is fetched while this page's contacts are being worked on.
-  const pages = prefetch(source.pages(query, { ...(resume?.contactsPage ? { resume: resume.contactsPage } : {}), signal }), 1);
+  const pages = prefetch(source.pages(query, { ...(resume?.contactsPage ? { resume: resume.contactsPage } : {}), ...fetch }), 1);
   let skip = resume?.nextIndexInPage ?? 0;
   for await (const contactsPage of pages) {
     for (let indexInPage = skip; indexInPage < contactsPage.records.length; indexInPage++) {
@@ -157,10 +160,10 @@ async function* contactsOf(
   }
 }
 
-async function transcriptsOf(source: PageSource, window: QueryWindow, ref: ContactRef, signal: AbortSignal): Promise<ContactTranscripts> {
+async function transcriptsOf(source: PageSource, window: QueryWindow, ref: ContactRef, fetch: PageOptions): Promise<ContactTranscripts> {
   const pages: Page[] = [];
   const records: ConveYourRecord[] = [];
-  for await (const page of source.pages({ collection: TRANSCRIPTS, window, conId: ref.contact._id }, { signal })) {
+  for await (const page of source.pages({ collection: TRANSCRIPTS, window, conId: ref.contact._id }, fetch)) {
     pages.push(page);
     // Copies: the page's records and the contacts page stay as the API returned them.
     for (const record of page.records) records.push({ ...record, contact: structuredClone(ref.contact) });

@@ -7,7 +7,11 @@
  *   "secretId": "conveyour/acme", "collections": ["contacts", "events"] | "all",
  *   "initialStartTime": "2019-01-01" }]. The secret holds {"appkey": "...", "token": "..."}.
  */
+import type { ClientOptions } from '../conveyour/client.js';
 import { COLLECTIONS, isCollectionName, type CollectionName } from '../conveyour/collections.js';
+import { clientOptionsFromEnv } from '../conveyour/endpoint.js';
+import { clientTuningFromEnv } from '../conveyour/tuning.js';
+import type { Credentials } from '../conveyour/types.js';
 import { baseUrlFromDomain, normalizeBaseUrl } from '../conveyour/endpoint.js';
 import type { UnixSeconds } from '../conveyour/types.js';
 import { ConfigError, optionalNumber, optionalString, requireString, type Env } from '../config/env.js';
@@ -49,6 +53,49 @@ export interface PipelineConfig {
     stallMs: number;
     /** How long a backfill worker holds back after ConveYour throttled. */
     throttleHoldMs: number;
+  };
+}
+
+/** What the handlers' runtime reads besides the pipeline: its logger, its AWS clients, its ConveYour clients. */
+export interface RuntimeSettings {
+  /** POWERTOOLS_LOG_LEVEL, upper-cased; undefined = Powertools' default (INFO). */
+  logLevel: string | undefined;
+  aws: {
+    region: string;
+    endpoints: { s3: string | undefined; dynamodb: string | undefined; sqs: string | undefined; secretsManager: string | undefined };
+  };
+  client: Pick<ClientOptions, 'requestTimeoutMs' | 'retry'>;
+  /** CONVEYOUR_APPKEY and CONVEYOUR_TOKEN, read only when a source has no secretId, and then required. */
+  envCredentials: Credentials | undefined;
+}
+
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+
+/**
+ * The rest of the handlers' environment, read at cold start with the pipeline's config, so no
+ * invocation reads the environment again: a missing credential fails the cold start, naming
+ * the variable, not the first run of the source that needs it.
+ */
+export function loadRuntimeSettings(env: Env, config: Pick<PipelineConfig, 'sources'>): RuntimeSettings {
+  const logLevel = optionalString(env, 'POWERTOOLS_LOG_LEVEL')?.toUpperCase();
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('POWERTOOLS_LOG_LEVEL', `POWERTOOLS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${optionalString(env, 'POWERTOOLS_LOG_LEVEL')}'`);
+  }
+  const fromEnv = config.sources.filter((source) => source.secretId === undefined);
+  return {
+    logLevel,
+    aws: {
+      region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
+      endpoints: {
+        s3: optionalString(env, 'AWS_ENDPOINT_URL_S3'),
+        dynamodb: optionalString(env, 'AWS_ENDPOINT_URL_DYNAMODB'),
+        sqs: optionalString(env, 'AWS_ENDPOINT_URL_SQS'),
+        secretsManager: optionalString(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER'),
+      },
+    },
+    client: clientTuningFromEnv(env),
+    // The base URL is the source's own; only the credentials come from the environment.
+    envCredentials: fromEnv.length === 0 ? undefined : clientOptionsFromEnv({ ...env, CONVEYOUR_BASE_URL: fromEnv[0]!.baseUrl }).credentials,
   };
 }
 

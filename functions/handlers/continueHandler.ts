@@ -8,6 +8,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { runBackfillWindow } from '../backfill/worker.js';
+import { describeError } from '../errors/coded.js';
 import { parseContinuationMessage } from '../pipeline/messages.js';
 import { runContinuation, type InvocationResult } from '../pipeline/orchestrate.js';
 import type { Runtime } from './runtime.js';
@@ -26,7 +27,7 @@ export function createContinueHandler(runtime: Runtime): ContinueHandler {
       try {
         message = parseContinuationMessage(record.body, runtime.catalog);
       } catch (error) {
-        runtime.logger.error('malformed continuation message', { messageId: record.messageId, reason: (error as Error).message });
+        runtime.logger.error('malformed continuation message', { messageId: record.messageId, error: describeError(error) });
         failed.push(record.messageId);
         continue;
       }
@@ -35,7 +36,7 @@ export function createContinueHandler(runtime: Runtime): ContinueHandler {
         result = message.backfill ? await runBackfillWindow(message, sources, runtime.deps(context)) : await runContinuation(message, sources, runtime.deps(context));
       } catch (error) {
         // A backfill that does not exist, or a plan that could not be updated: retried, then dead-lettered.
-        runtime.logger.error('continuation failed', { messageId: record.messageId, reason: (error as Error).message });
+        runtime.logger.error('continuation failed', { messageId: record.messageId, error: describeError(error) });
         failed.push(record.messageId);
         continue;
       }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Env, optionalNumber, optionalString } from '../config/env.js';
+import type { Env } from '../config/env.js';
 import { createAwsClients, type AwsClients } from '../adapters/awsClients.js';
 import { DynamoCheckpointStore } from '../adapters/dynamoCheckpointStore.js';
 import { S3ObjectSink } from '../adapters/s3ObjectSink.js';
@@ -17,14 +17,14 @@ import { DynamoBackfillStore } from '../adapters/dynamoBackfillStore.js';
 import type { BackfillDeps } from '../backfill/worker.js';
 import { describeError } from '../pipeline/errors.js';
 import { createLogger, createMetrics, logOf, reportInvocation } from '../adapters/telemetry.js';
-import { clientTuningFromEnv } from '../conveyour/tuning.js';
-import { ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
+import { ConveYourClient } from '../conveyour/client.js';
+import type { RequestPacer } from '../conveyour/pacer.js';
 import type { Credentials } from '../conveyour/types.js';
 import type { Catalog } from '../pipeline/messages.js';
 import { catalogOf, type InvocationResult, type SourceRuntime } from '../pipeline/orchestrate.js';
 import type { PageSource } from '../conveyour/types.js';
 import { unavailableSource } from '../pipeline/unavailableSource.js';
-import { loadPipelineConfig, type PipelineConfig, type SourceConfig } from './config.js';
+import { loadPipelineConfig, loadRuntimeSettings, type PipelineConfig, type SourceConfig } from './config.js';
 
 export interface Runtime {
   config: PipelineConfig;
@@ -33,23 +33,33 @@ export interface Runtime {
   sources(): Promise<SourceRuntime[]>;
   deps(context: Context): BackfillDeps;
   report(result: InvocationResult, kind: 'tick' | 'continue', startedMs: number): void;
+  /** ConveYour requests retried since the runtime was built (all sources): the local status table's counter. */
+  requestCounters(): RequestCounters;
 }
 
-/** `clients`: the caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
-export function createRuntime(env: Env, clients?: AwsClients): Runtime {
+export interface RequestCounters {
+  /** Attempts that failed and were tried again. */
+  retries: number;
+  /** Of those, answered 429. */
+  throttled: number;
+  /** Requests that failed for good (retries ran out, or an error no retry fixes): each is also a warning. */
+  failures: number;
+}
+
+export interface RuntimeOptions {
+  /** The caller's SDK clients (the local runtime's, on its emulators); by default built from `env`. */
+  clients?: AwsClients;
+  /** Paces every ConveYour request (the local runtime's, under its simulator's rate limit); shared by the runtimes given it. */
+  pacer?: RequestPacer;
+}
+
+export function createRuntime(env: Env, { clients, pacer }: RuntimeOptions = {}): Runtime {
+  // Every read of the environment happens here, at cold start; `env` is not touched again.
   const config = loadPipelineConfig(env);
-  const logger = createLogger(optionalString(env, 'POWERTOOLS_LOG_LEVEL'));
+  const settings = loadRuntimeSettings(env, config);
+  const logger = createLogger(settings.logLevel);
   const metrics = createMetrics();
-  const aws = clients ?? createAwsClients({
-    region: optionalString(env, 'AWS_REGION') ?? 'us-east-1',
-    requestTimeoutMs: config.awsRequestTimeoutMs,
-    endpoints: {
-      s3: optionalString(env, 'AWS_ENDPOINT_URL_S3'),
-      dynamodb: optionalString(env, 'AWS_ENDPOINT_URL_DYNAMODB'),
-      sqs: optionalString(env, 'AWS_ENDPOINT_URL_SQS'),
-      secretsManager: optionalString(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER'),
-    },
-  });
+  const aws = clients ?? createAwsClients({ region: settings.aws.region, requestTimeoutMs: config.awsRequestTimeoutMs, endpoints: settings.aws.endpoints });
   const store = new DynamoCheckpointStore(aws.documents, config.table);
   const sink = new S3ObjectSink(aws.s3, config.bucket);
   const queue = new SqsContinuationQueue(aws.sqs, config.queueUrl);
@@ -57,12 +67,13 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
   // 429s seen since the last invocation began: the signal for every backfill worker to back off.
   let throttledAt = 0;
   const secrets = new ConveYourSecrets(aws.secretsManager);
-  const tuning = clientTuningFromEnv(env);
+  const tuning = settings.client;
   const retries = new Map<string, number>();
+  const counters: RequestCounters = { retries: 0, throttled: 0, failures: 0 };
   const log = logOf(logger);
 
   const credentialsOf = async (source: SourceConfig): Promise<Credentials> =>
-    source.secretId ? secrets.credentials(source.secretId) : clientOptionsFromEnv({ ...env, CONVEYOUR_BASE_URL: source.baseUrl }).credentials;
+    source.secretId ? secrets.credentials(source.secretId) : settings.envCredentials!;
 
   // One client per source, built on first use. A source whose credentials cannot be read is not
   // cached: it runs as unavailable (each of its collections fails with the reason) and the next
@@ -77,10 +88,21 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
             baseUrl: source.baseUrl,
             credentials,
             ...tuning,
+            ...(pacer ? { pacer } : {}),
             onEvent: (event) => {
-              if (event.type === 'retry') retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+              if (event.type === 'response') return;
               if (event.status === 429) throttledAt = Date.now();
-              if (event.type !== 'response') log.warn(`conveyour request ${event.type}`, { source: source.name, attempt: event.attempt, status: event.status, error: event.error });
+              const fields = { source: source.name, attempt: event.attempt, status: event.status, code: event.code, error: event.error };
+              // A retry is routine (counted in the Retries metric and the local status table); a request that failed for good is a warning.
+              if (event.type === 'retry') {
+                retries.set(source.name, (retries.get(source.name) ?? 0) + 1);
+                counters.retries += 1;
+                if (event.status === 429) counters.throttled += 1;
+                log.debug('conveyour request retry', fields);
+              } else {
+                counters.failures += 1;
+                log.warn('conveyour request failure', fields);
+              }
             },
           }),
       );
@@ -124,5 +146,6 @@ export function createRuntime(env: Env, clients?: AwsClients): Runtime {
       reportInvocation(logger, metrics, result, { nowMs: Date.now(), lagFloorSeconds: config.lagFloorSeconds, retries, durationMs: Date.now() - startedMs, kind });
       retries.clear();
     },
+    requestCounters: () => ({ ...counters }),
   };
 }

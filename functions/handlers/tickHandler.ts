@@ -9,6 +9,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { driveBackfills } from '../backfill/worker.js';
+import { describeError } from '../errors/coded.js';
 import { runTick } from '../pipeline/orchestrate.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,7 +31,7 @@ export function createTickHandler(runtime: Runtime): TickHandler {
     try {
       result.continuations += await driveBackfills(deps);
     } catch (error) {
-      runtime.logger.error('backfill upkeep failed; the next tick tries again', { reason: (error as Error).message });
+      runtime.logger.error('backfill upkeep failed; the next tick tries again', { error: describeError(error) });
     }
     runtime.report(result, 'tick', startedMs);
     return {

@@ -35,5 +35,8 @@ export {
   UnexpectedStatusError,
 } from '../conveyour/errors.js';
 export { ConfigError } from '../config/env.js';
+/** The base of every error above: `code` (stable), `retriable`, and the standard `cause`. */
+export { CodedError } from '../errors/coded.js';
+export { createRequestPacer, type PacerOptions, type RequestPacer } from '../conveyour/pacer.js';
 export { resolveWindow, resolveTime } from '../time/timeExpression.js';
 export { TimeError, InvalidTimeError, EmptyWindowError, MillisecondsTimeError } from '../time/errors.js';

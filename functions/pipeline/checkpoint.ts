@@ -7,7 +7,7 @@
  * - a window whose query returned the API's cap is split and read again, never trusted.
  */
 import type { CursorPosition, QueryWindow, UnixSeconds } from '../conveyour/types.js';
-import type { ServerClockReading } from './serverClock.js';
+import { withCoverageGap, type CoverageGaps } from './coverageGaps.js';
 
 export interface CheckpointKey {
   source: string;
@@ -95,6 +95,18 @@ export interface Checkpoint extends CheckpointKey {
   watermarkMovedAtMs: number | undefined;
   /** The server's clock as last seen (serverClock.ts): the watermark and windows are in its time. */
   serverClock?: ServerClockReading;
+  /** Seconds that returned the cap, kept until acknowledged (coverageGaps.ts); absent when none was ever found. */
+  coverageGaps?: CoverageGaps;
+}
+
+/** What the tail knows of the server's clock; stored in the checkpoint (serverClock.ts reads and updates it). */
+export interface ServerClockReading {
+  /** Server minus local, whole seconds, from the last response with a usable Date (0 before any). */
+  offsetSeconds: number;
+  /** Local time of that response; absent while no response has carried a usable Date. */
+  observedAtMs?: number;
+  /** Local time since when responses have carried no usable Date; absent while they do. */
+  missingDateSinceMs?: number;
 }
 
 export function emptyCheckpoint(key: CheckpointKey): Checkpoint {
@@ -249,8 +261,8 @@ export function afterWindowExhausted(cp: Checkpoint, matched: number, policy: Wi
         },
       };
     }
-    // One second holding more than the cap cannot be narrowed through this API: say so loudly, go on.
-    const next = advanceWindow(cp, inFlight, generation, nowMs);
+    // One second holding more than the cap cannot be narrowed through this API: keep it as a gap, go on.
+    const next = withCoverageGap(advanceWindow(cp, inFlight, generation, nowMs), { collection: cp.collection, second: window.start, returned: matched, foundAtMs: nowMs, runId: inFlight.runId });
     return {
       kind: 'unsplittable',
       checkpoint: {

@@ -2,8 +2,11 @@
  * What the core needs from the outside world. Adapters implement these with the AWS SDK
  * (functions/adapters) or in memory (tests); the core imports no AWS or HTTP library.
  */
-import type { Checkpoint, CheckpointKey } from './checkpoint.js';
+import type { PageSource, QueryWindow } from '../conveyour/types.js';
+import type { Budget } from './budget.js';
+import type { Checkpoint, CheckpointKey, WindowPolicy } from './checkpoint.js';
 import type { LandingObject } from './landing.js';
+import type { Slots } from './slots.js';
 
 /** Passed to every write: an aborted signal stops the call (the SDK's `abortSignal`) so no write outlives the invocation. */
 export interface WriteOptions {
@@ -61,3 +64,35 @@ export interface Log {
 }
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface RunPolicy extends WindowPolicy {
+  prefix: string;
+  /** Pages are merged into one object per dt until this many uncompressed bytes. */
+  flushBytes: number;
+  /** An idle collection writes its checkpoint at most this often. */
+  idleCheckpointMs: number;
+  /** Added to the invocation's remaining time to form the lease: covers clock skew. */
+  leaseSlackMs: number;
+  /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
+  transcriptConcurrency: number;
+  /** A tail window ends this many seconds before the server's time (its HTTP Date): writes still turning visible. */
+  settleSeconds: number;
+}
+
+/** Everything one collection run needs: the ports, its invocation's budget, and the policy. */
+export interface RunDeps {
+  source: PageSource;
+  store: CheckpointStore;
+  sink: ObjectSink;
+  clock: Clock;
+  budget: Budget;
+  log: Log;
+  /** Unique per invocation: the lease owner. */
+  owner: string;
+  newRunId: () => string;
+  policy: RunPolicy;
+  /** A bounded lane's range, for its first run (later runs read it from the checkpoint). */
+  bounds?: QueryWindow;
+  /** Held from the claim to the end of a run that has work: how many collections page at once. A peek needs none. */
+  pagingSlots?: Slots;
+}

@@ -7,238 +7,198 @@
  * A crash between any two leaves the checkpoint behind the data, never ahead: the next run
  * re-reads from the checkpoint, by the same cursor onto the same keys, or under a new
  * generation when it must open a query again (checkpoint.ts `prepareToRead`).
+ *
+ * This file is the driver: it performs the I/O in that order. What to do next is decided by
+ * the pure steps of runSteps.ts, and a window is read by the one loop of window.ts.
  */
 import { TRANSCRIPTS } from '../conveyour/collections.js';
-import { DeadlineError, StalledCursorError } from '../conveyour/errors.js';
-import type { Page, PageSource, QueryWindow } from '../conveyour/types.js';
-import type { Budget } from './budget.js';
-import {
-  afterCursorExpired,
-  afterWindowExhausted,
-  matchedInWindow,
-  prepareToRead,
-  beginRun,
-  emptyCheckpoint,
-  recordError,
-  shouldPersistIdleAdvance,
-  type Checkpoint,
-  type CheckpointKey,
-  type WindowPolicy,
-} from './checkpoint.js';
-import { describeError, LeaseHeldError, LeaseLostError } from './errors.js';
+import type { Page } from '../conveyour/types.js';
+import { emptyCheckpoint, type Checkpoint, type CheckpointKey } from './checkpoint.js';
+import { describeError } from './errors.js';
 import { Lease } from './lease.js';
-import { fetchOptions, pageWindow, specOf } from './pagesWindow.js';
-import type { CheckpointStore, Clock, Log, ObjectSink } from './ports.js';
-import { serverNowSeconds, settleOnOpeningPage, type ServerClockReading } from './serverClock.js';
-import { pageTranscriptsWindow } from './transcriptsWindow.js';
-import type { Totals } from './window.js';
-import type { Slots } from './slots.js';
+import { fetchOptions, pagesReader, type Peeked } from './pagesWindow.js';
+import type { RunDeps } from './ports.js';
+import { settleOnOpeningPage } from './serverClock.js';
+import {
+  afterPeek,
+  afterSave,
+  afterWindow,
+  failedAfterClaim,
+  failedBeforeClaim,
+  noTotals,
+  openRun,
+  openWindow,
+  runResult,
+  whenSlotHeld,
+  type FailureStep,
+  type RunResult,
+  type RunStatus,
+  type Seen,
+  type WindowNote,
+} from './runSteps.js';
+import { transcriptsReader } from './transcriptsWindow.js';
+import { readWindow, type Totals, type WindowEnd } from './window.js';
 
-export interface RunPolicy extends WindowPolicy {
-  prefix: string;
-  /** Pages are merged into one object per dt until this many uncompressed bytes. */
-  flushBytes: number;
-  /** An idle collection writes its checkpoint at most this often. */
-  idleCheckpointMs: number;
-  /** Added to the invocation's remaining time to form the lease: covers clock skew. */
-  leaseSlackMs: number;
-  /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
-  transcriptConcurrency: number;
-  /** A tail window ends this many seconds before the server's time (its HTTP Date): writes still turning visible. */
-  settleSeconds: number;
-}
-
-export interface RunDeps {
-  source: PageSource;
-  store: CheckpointStore;
-  sink: ObjectSink;
-  clock: Clock;
-  budget: Budget;
-  log: Log;
-  /** Unique per invocation: the lease owner. */
-  owner: string;
-  newRunId: () => string;
-  policy: RunPolicy;
-  /** A bounded lane's range, for its first run (later runs read it from the checkpoint). */
-  bounds?: QueryWindow;
-  /** Held from the claim to the end of a run that has work: how many collections page at once. A peek needs none. */
-  pagingSlots?: Slots;
-}
-
-export type RunStatus =
-  | 'caught-up' // the run's target range landed; the watermark moved
-  | 'idle' // nothing new; the checkpoint may not even have been written
-  | 'budget-spent' // progress saved; a continuation should carry on
-  | 'lease-held' // another invocation is working on it
-  | 'lease-lost' // our lease was taken over mid-run; we stopped without writing
-  | 'no-work' // a continuation found nothing in flight
-  | 'failed';
-
-export interface RunResult extends Totals {
-  key: CheckpointKey;
-  status: RunStatus;
-  runId: string | undefined;
-  /** The last window the run worked on. */
-  window: QueryWindow | undefined;
-  watermark: number | undefined;
-  /** The server's clock as the run last saw it: its watermark is in that clock's time. */
-  serverClock?: ServerClockReading;
-  error?: { code: string; message: string };
-}
-
+export type { RunDeps, RunPolicy } from './ports.js';
+export type { RunResult, RunStatus } from './runSteps.js';
 
 export async function runCollection(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps): Promise<RunResult> {
   const slot: { release?: () => void } = {};
   try {
-    return await runHoldingSlot(key, mode, deps, slot);
+    const totals = noTotals();
+    const stored = (await deps.store.load(key)) ?? { ...emptyCheckpoint(key), ...(deps.bounds ? { bounds: deps.bounds } : {}) };
+    const lease = new Lease(deps.store, deps.owner, deps.clock, () => deps.budget.remainingMs() + deps.policy.leaseSlackMs, { signal: deps.budget.writeSignal });
+    const claimed = await claim(key, stored, mode, deps, lease, slot, totals);
+    if ('status' in claimed) return claimed;
+    return await readClaimed(key, claimed.checkpoint, claimed.peeked, deps, lease, totals);
   } finally {
     slot.release?.();
   }
 }
 
-async function runHoldingSlot(key: CheckpointKey, mode: 'tick' | 'continue', deps: RunDeps, slot: { release?: () => void }): Promise<RunResult> {
-  const totals: Totals = { records: 0, pages: 0, files: 0, bytes: 0, splits: 0, cursorRestarts: 0 };
-  const stored = (await deps.store.load(key)) ?? { ...emptyCheckpoint(key), ...(deps.bounds ? { bounds: deps.bounds } : {}) };
-  let runId: string | undefined;
-  let window: QueryWindow | undefined;
-  let serverClock = stored.serverClock;
-  const result = (status: RunStatus, cp: Checkpoint, error?: { code: string; message: string }): RunResult => ({
-    key,
-    status,
-    runId: runId ?? cp.inFlight?.runId,
-    window: cp.inFlight?.window ?? window,
-    ...totals,
-    watermark: cp.watermark,
-    ...(serverClock ? { serverClock } : {}),
-    ...(error ? { error } : {}),
-  });
-
-  const nowMs = deps.clock.nowMs();
-  if (stored.lease && stored.lease.owner !== deps.owner && stored.lease.expiresAtMs > nowMs) return result('lease-held', stored);
-  if (mode === 'continue' && !stored.inFlight) return result('no-work', stored);
-
-  const lease = new Lease(deps.store, deps.owner, deps.clock, () => deps.budget.remainingMs() + deps.policy.leaseSlackMs, { signal: deps.budget.writeSignal });
-  let cp: Checkpoint;
-  let firstPage: IteratorResult<Page> | undefined;
-  let peeked: AsyncIterator<Page> | undefined;
+/** Up to the claim: decide whether there is work, peek at a new window, wait for a paging slot, claim. */
+async function claim(
+  key: CheckpointKey,
+  stored: Checkpoint,
+  mode: 'tick' | 'continue',
+  deps: RunDeps,
+  lease: Lease,
+  slot: { release?: () => void },
+  totals: Totals,
+): Promise<RunResult | { checkpoint: Checkpoint; peeked: Peeked | undefined }> {
+  const startedMs = deps.clock.nowMs();
+  const report = (status: RunStatus, cp: Checkpoint, seen?: Seen) => runResult(key, status, cp, totals, seen);
+  const opening = openRun(stored, mode, deps.owner, startedMs);
+  if (opening.kind === 'stop') return report(opening.status, stored);
+  let peeked: Peeked | undefined;
   try {
-    if (stored.inFlight) {
-      slot.release = await deps.pagingSlots?.acquire();
-      // The wait for a slot may have used the time up: then the checkpoint stays as it is, and a continuation carries on.
-      if (!deps.budget.allowsAnotherStep()) return result('budget-spent', stored);
-      cp = await lease.claim(prepareToRead(stored));
-    } else {
-      // Peek before claiming: an idle collection costs one API call and no write at all.
-      let draft = beginRun(stored, serverNowSeconds(nowMs, stored.serverClock), nowMs, deps.newRunId(), deps.policy);
-      // A bounded lane already read to its end: nothing to do, ever again.
-      if (!draft.inFlight) return result('caught-up', stored);
-      // lesson_transcripts peeks at the window's contacts; its reader opens its own queries.
-      const transcripts = draft.collection === TRANSCRIPTS;
-      const spec = transcripts ? { collection: 'contacts', window: draft.inFlight!.window } : specOf(draft);
-      peeked = deps.source.pages(spec, fetchOptions(deps))[Symbol.asyncIterator]();
-      firstPage = await peeked.next();
-      draft = settleOnOpeningPage(draft, firstPage.done ? undefined : firstPage.value, deps);
-      serverClock = draft.serverClock;
-      const empty = firstPage.done || (firstPage.value.records.length === 0 && !firstPage.value.nextCursor);
-      if (empty || transcripts) {
-        await peeked.return?.();
-        peeked = undefined;
-        firstPage = undefined;
-      }
-      if (empty) {
-        window = draft.inFlight!.window;
-        // The window up to now was empty, so everything before its end has landed: report that, not
-        // the stored watermark, which an idle collection persists only every idleCheckpointMs and
-        // would make telemetry see it minutes behind (and publish lag metrics every minute).
-        if (!shouldPersistIdleAdvance(stored, nowMs, deps.policy.idleCheckpointMs)) return { ...result('idle', stored), watermark: Math.max(stored.watermark ?? 0, draft.inFlight!.targetEnd) };
-        cp = await lease.claimReleased(afterWindowExhausted(prepareToRead(draft), 0, deps.policy, deps.clock.nowMs()).checkpoint);
-        // A bounded lane with nothing in it is done, not idle: it will never be read again.
-        return result(draft.bounds ? 'caught-up' : 'idle', cp);
-      }
-      // The peeked page waits with its cursor; should that expire meanwhile, the window restarts as after any expiry.
-      slot.release = await deps.pagingSlots?.acquire();
-      if (!deps.budget.allowsAnotherStep()) {
-        // No time left to page: the run is stored in flight, unleased, for a continuation to carry on.
-        await peeked?.return?.();
-        peeked = undefined;
-        firstPage = undefined;
-        return result('budget-spent', await lease.claimReleased(prepareToRead(draft)));
-      }
-      cp = await lease.claim(prepareToRead(draft));
+    let next = stored;
+    if (opening.kind === 'new') {
+      const window = openWindow(stored, startedMs, deps.newRunId(), deps.policy);
+      if (window.kind === 'stop') return report(window.status, stored);
+      const peek = await peekAt(window.spec, window.keepsPage, deps);
+      peeked = peek.peeked;
+      // The opening response's Date caps what the window may claim (serverClock.ts).
+      const draft = settleOnOpeningPage(window.draft, peek.first, deps);
+      const after = afterPeek(stored, draft, peek.empty, { startedMs, nowMs: deps.clock.nowMs() }, deps.policy);
+      const seen = { window: draft.inFlight!.window, serverClock: draft.serverClock };
+      if (after.kind === 'stop') return { ...report(after.status, stored, seen), watermark: after.watermark };
+      if (after.kind === 'finish') return report(after.status, await lease.claimReleased(after.checkpoint), seen);
+      next = after.checkpoint;
     }
+    // The peeked page waits with its cursor; should that expire meanwhile, the window restarts as after any expiry.
+    slot.release = await deps.pagingSlots?.acquire();
+    const step = whenSlotHeld(next, opening.kind === 'resume', deps.budget.allowsAnotherStep());
+    if (step.kind === 'stop') {
+      await closePeeked(peeked);
+      return report(step.status, step.write ? await lease.claimReleased(step.write) : stored);
+    }
+    return { checkpoint: await lease.claim(step.checkpoint), peeked };
   } catch (error) {
-    await peeked?.return?.();
-    if (error instanceof LeaseHeldError) return result('lease-held', stored);
-    if (error instanceof LeaseLostError) return result('lease-lost', stored);
-    // Stopped at the deadline before anything was claimed: the checkpoint is as it was. One in flight is continued; a new run waits for the next tick.
-    if (error instanceof DeadlineError) return result(stored.inFlight ? 'budget-spent' : 'idle', stored);
-    const described = describeError(error);
-    deps.log.error('collection run failed before claiming its lease', { source: key.source, collection: key.collection, error: described });
-    // Recorded on the checkpoint as stored (nothing else changes), so `status` shows it; the next tick retries.
-    try {
-      return result('failed', await lease.claimReleased(recordError(stored, described, deps.clock.nowMs())), described);
-    } catch (recordFailure) {
-      deps.log.warn('could not record the failure in the checkpoint', { source: key.source, collection: key.collection, error: describeError(recordFailure) });
-      return result('failed', stored, described);
-    }
+    await closePeeked(peeked);
+    const step = failedBeforeClaim(error, stored, deps.clock.nowMs());
+    if (step.kind === 'record') deps.log.error('collection run failed before claiming its lease', { source: key.source, collection: key.collection, error: step.error });
+    return finishFailed(key, step, stored, totals, {}, (cp) => lease.claimReleased(cp), deps);
   }
+}
 
-  runId = cp.inFlight?.runId;
+/** One API call on the new window; its first page (undefined: none) is kept for the reader when it has records. */
+async function peekAt(
+  spec: Parameters<RunDeps['source']['pages']>[0],
+  keepsPage: boolean,
+  deps: RunDeps,
+): Promise<{ empty: boolean; first: Page | undefined; peeked: Peeked | undefined }> {
+  const iterator = deps.source.pages(spec, fetchOptions(deps))[Symbol.asyncIterator]();
+  let first: IteratorResult<Page>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+  const empty = first.done === true || (first.value.records.length === 0 && !first.value.nextCursor);
+  const page = first.done ? undefined : first.value;
+  if (empty || !keepsPage || !page) {
+    await iterator.return?.();
+    return { empty, first: page, peeked: undefined };
+  }
+  return { empty, first: page, peeked: { iterator, first: page } };
+}
+
+/** From the claim on: read window after window until the run is done, out of time, or fails. */
+async function readClaimed(key: CheckpointKey, claimed: Checkpoint, peeked: Peeked | undefined, deps: RunDeps, lease: Lease, totals: Totals): Promise<RunResult> {
+  const seen: Seen = { runId: claimed.inFlight?.runId };
+  const report = (status: RunStatus, cp: Checkpoint) => runResult(key, status, cp, totals, seen);
+  let cp = claimed;
   try {
     for (;;) {
-      window = cp.inFlight?.window;
-      const windowDone =
-        cp.collection === TRANSCRIPTS
-          ? await pageTranscriptsWindow(cp, deps, lease, totals)
-          : await pageWindow(cp, deps, lease, totals, peeked && firstPage ? { iterator: peeked, first: firstPage } : undefined);
+      seen.window = cp.inFlight?.window;
+      const end = await readCurrent(cp, deps, lease, totals, peeked);
       peeked = undefined;
-      firstPage = undefined;
-      cp = windowDone.checkpoint;
-      if (windowDone.kind === 'budget-spent') {
-        cp = await lease.release(cp);
-        return result('budget-spent', cp);
+      const { step, note } = afterWindow(end, deps.policy, deps.clock.nowMs());
+      if (note) noteWindow(note, end.checkpoint, deps, totals);
+      cp = end.checkpoint;
+      if (step.kind === 'release') {
+        cp = await lease.release(step.checkpoint);
+        return report(step.status, cp);
       }
-      if (windowDone.kind === 'cursor-expired') {
-        totals.cursorRestarts += 1;
-        deps.log.warn('cursor expired; reading the window again from its start', { ...logFields(cp) });
-        cp = await lease.save(prepareToRead(afterCursorExpired(cp)));
-      } else {
-        const outcome = afterWindowExhausted(cp, matchedInWindow(cp), deps.policy, deps.clock.nowMs());
-        if (outcome.kind === 'split') {
-          totals.splits += 1;
-          deps.log.warn('query returned the cap: splitting the window', { ...logFields(cp), cap: deps.policy.queryCap });
-        }
-        if (outcome.kind === 'unsplittable') deps.log.error(outcome.checkpoint.counters.lastError?.message ?? 'unsplittable window', logFields(cp));
-        if (outcome.kind === 'complete') {
-          cp = await lease.release(outcome.checkpoint);
-          return result('caught-up', cp);
-        }
-        cp = await lease.save(prepareToRead(outcome.checkpoint));
-      }
-      if (!deps.budget.allowsAnotherStep()) {
+      cp = await lease.save(step.checkpoint);
+      const then = afterSave(deps.budget.allowsAnotherStep());
+      if (then.kind === 'release') {
         cp = await lease.release(cp);
-        return result('budget-spent', cp);
+        return report(then.status, cp);
       }
     }
   } catch (error) {
-    await peeked?.return?.();
-    if (error instanceof LeaseLostError) {
-      deps.log.warn('lease lost: another invocation took this collection over; stopping without writing', logFields(cp));
-      return result('lease-lost', cp);
-    }
-    const described = describeError(error);
-    deps.log.error('collection run failed', { ...logFields(cp), error: described });
-    // Record the failure on what the store holds, not on progress in memory that never landed.
-    const persisted = lease.current ?? cp;
-    // A stalled cursor cannot be followed; the next run reads the window again with a new query.
-    const failed = recordError(error instanceof StalledCursorError ? afterCursorExpired(persisted) : persisted, described, deps.clock.nowMs());
-    try {
-      cp = await lease.release(failed);
-    } catch (releaseError) {
-      deps.log.warn('could not record the failure in the checkpoint', { error: describeError(releaseError) });
-    }
-    return result('failed', cp, described);
+    await closePeeked(peeked);
+    const step = failedAfterClaim(error, lease.current ?? cp, deps.clock.nowMs(), deps.budget.writeSignal.aborted);
+    if (step.kind === 'stop' && step.status === 'lease-lost') deps.log.warn('lease lost: another invocation took this collection over; stopping without writing', logFields(cp));
+    if (step.kind === 'record' && step.error) deps.log.error('collection run failed', { ...logFields(cp), error: step.error });
+    return finishFailed(key, step, cp, totals, seen, (next) => lease.release(next), deps);
   }
+}
+
+/** The current window, by the reader of its collection. */
+function readCurrent(cp: Checkpoint, deps: RunDeps, lease: Lease, totals: Totals, peeked: Peeked | undefined): Promise<WindowEnd> {
+  const io = { deps, lease, totals };
+  if (cp.collection === TRANSCRIPTS) return readWindow(cp, io, () => transcriptsReader(cp, deps));
+  return readWindow(cp, io, () => pagesReader(cp, deps, peeked));
+}
+
+function noteWindow(note: WindowNote, cp: Checkpoint, deps: RunDeps, totals: Totals): void {
+  if (note.kind === 'cursor-restart') {
+    totals.cursorRestarts += 1;
+    deps.log.warn('cursor expired; reading the window again from its start', logFields(cp));
+  } else if (note.kind === 'split') {
+    totals.splits += 1;
+    deps.log.warn('query returned the cap: splitting the window', { ...logFields(cp), cap: deps.policy.queryCap });
+  } else {
+    deps.log.error(note.message, logFields(cp));
+  }
+}
+
+/** Writes what a failure step records (a failed write only logs: the store keeps what it holds), and reports. */
+async function finishFailed(
+  key: CheckpointKey,
+  step: FailureStep,
+  cp: Checkpoint,
+  totals: Totals,
+  seen: Seen,
+  write: (next: Checkpoint) => Promise<Checkpoint>,
+  deps: RunDeps,
+): Promise<RunResult> {
+  if (step.kind === 'stop') return runResult(key, step.status, cp, totals, seen);
+  let written = cp;
+  try {
+    written = await write(step.checkpoint);
+  } catch (writeError) {
+    deps.log.warn('could not record the failure in the checkpoint', { source: key.source, collection: key.collection, error: describeError(writeError) });
+  }
+  return runResult(key, step.status, written, totals, seen, step.error);
+}
+
+async function closePeeked(peeked: Peeked | undefined): Promise<void> {
+  await peeked?.iterator.return?.();
 }
 
 function logFields(cp: Checkpoint): Record<string, unknown> {

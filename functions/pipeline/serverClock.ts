@@ -17,18 +17,10 @@
  * the run goes on, and says so (a warning, and `status`).
  */
 import type { Page, UnixSeconds } from '../conveyour/types.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, ServerClockReading } from './checkpoint.js';
 import type { Clock, Log } from './ports.js';
 
-/** What the tail knows of the server's clock; stored in the checkpoint. */
-export interface ServerClockReading {
-  /** Server minus local, whole seconds, from the last response with a usable Date (0 before any). */
-  offsetSeconds: number;
-  /** Local time of that response; absent while no response has carried a usable Date. */
-  observedAtMs?: number;
-  /** Local time since when responses have carried no usable Date; absent while they do. */
-  missingDateSinceMs?: number;
-}
+export type { ServerClockReading } from './checkpoint.js';
 
 /** The server's time now, as far as the tail knows: the local clock plus the last offset. */
 export function serverNowSeconds(nowMs: number, clock: ServerClockReading | undefined): UnixSeconds {

@@ -2,7 +2,9 @@
  * Errors of time expressions. Each names the input (a flag or setting), quotes the value
  * as given, and says what would be accepted, so the message alone tells the user what to fix.
  */
-export class TimeError extends Error {
+import { CodedError } from '../errors/coded.js';
+
+export class TimeError extends CodedError {
   readonly code: string = 'TIME_ERROR';
   override name = 'TimeError';
 }

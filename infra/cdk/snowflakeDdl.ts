@@ -2,8 +2,9 @@
  * The Snowflake side of the landing zone, as SQL to run in a worksheet: a storage
  * integration (Snowflake assumes the stack's reader role), a stage and file format over the
  * landing prefix, one table for every collection (the record as VARIANT plus the columns a
- * query filters and dedupes on), a Snowpipe that auto-ingests each new file, and a view with
- * the latest version of each record.
+ * query filters and dedupes on), a Snowpipe that auto-ingests each new file, a view with
+ * the latest version of each record, and the rescan's tombstones (a table, its pipe, and a
+ * current-state view that leaves deleted records out).
  *
  * Works offline: the values come from flags or from `cdk deploy --outputs-file`.
  */
@@ -11,6 +12,7 @@ import { ConfigError } from '../../functions/config/env.js';
 import { normalisePrefix } from '../../functions/pipeline/landing.js';
 import { NONE_OUTPUT, OUTPUT, ROOT_PREFIX_OUTPUT } from './outputs.js';
 import { SOURCE_FROM_KEY_PATTERN } from '../../functions/pipeline/landing.js';
+import { DELETIONS_FOLDER } from '../../functions/rescan/deletions.js';
 
 export interface SnowflakeDdlOptions {
   bucket: string;
@@ -37,16 +39,21 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,200}$/;
 const PREFIX = /^[A-Za-z0-9_./-]*$/;
 
 /**
- * The regexes the pipe applies to METADATA$FILENAME (the key below the stage URL). Written
+ * The regexes the pipes apply to METADATA$FILENAME (the key below the stage URL). Written
  * without backslashes, which Snowflake string literals would otherwise need doubled.
+ * A PATTERN must match the whole name, and Snowpipe matches it below the stage URL (the landing
+ * prefix): so `files` starts at `collection=` and never matches `deletions/collection=...`,
+ * the tombstones, which only the deletions pipe loads.
  */
 export const FILE_NAME_PATTERNS = {
   collection: 'collection=([^/]+)/',
   dt: 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/',
   /** The landing zone's own pattern (functions/pipeline/landing.ts): no backslashes in it. */
   source: SOURCE_FROM_KEY_PATTERN,
-  /** PATTERN: landing files only, whatever else shares the prefix. */
-  files: '.*collection=[^/]+/dt=[0-9-]+/[^/]+[.]ndjson[.]gz',
+  /** PATTERN: record files only, whatever else shares the prefix (tombstones included). */
+  files: 'collection=[^/]+/dt=[0-9-]+/[^/]+[.]ndjson[.]gz',
+  /** PATTERN: tombstone files only. */
+  deletions: `${DELETIONS_FOLDER}/collection=[^/]+/dt=[0-9-]+/[^/]+[.]ndjson[.]gz`,
 } as const;
 
 /** Checks the values that end up inside SQL string literals; throws ConfigError naming the flag. */
@@ -133,12 +140,55 @@ SELECT *
 FROM ${n}_RECORDS
 QUALIFY ROW_NUMBER() OVER (PARTITION BY COLLECTION, SOURCE, _ID ORDER BY UPDATED_AT DESC, FILE_NAME DESC) = 1;
 
+-- 7. Tombstones: ids a complete rescan found deleted (under ${DELETIONS_FOLDER}/ below the prefix), one per row.
+CREATE TABLE IF NOT EXISTS ${n}_DELETIONS (
+  RECORD VARIANT NOT NULL,
+  _ID STRING,
+  DELETED_AT NUMBER(20, 0),
+  LAST_UPDATED_AT NUMBER(20, 0),
+  COLLECTION STRING,
+  DT DATE,
+  SOURCE STRING,
+  FILE_NAME STRING,
+  LOADED_AT TIMESTAMP_LTZ DEFAULT CURRENT_TIMESTAMP()
+);
+
+CREATE PIPE IF NOT EXISTS ${n}_DELETIONS_PIPE
+  AUTO_INGEST = TRUE
+  AS
+  COPY INTO ${n}_DELETIONS (RECORD, _ID, DELETED_AT, LAST_UPDATED_AT, COLLECTION, DT, SOURCE, FILE_NAME)
+  FROM (
+    SELECT
+      $1,
+      TO_VARCHAR($1:_id),
+      TRY_CAST(TO_VARCHAR($1:deleted_at) AS NUMBER(20, 0)),
+      TRY_CAST(TO_VARCHAR($1:last_updated_at) AS NUMBER(20, 0)),
+      REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.collection}', 1, 1, 'e'),
+      TRY_TO_DATE(REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.dt}', 1, 1, 'e')),
+      REGEXP_SUBSTR(METADATA$FILENAME, '${FILE_NAME_PATTERNS.source}', 1, 1, 'e'),
+      METADATA$FILENAME
+    FROM @${n}_LANDING_STAGE
+  )
+  PATTERN = '${FILE_NAME_PATTERNS.deletions}';
+
+-- 8. Current state: the latest version of each record, less the deleted ones. A tombstone deletes
+--    the versions up to its LAST_UPDATED_AT; a newer version (the id came back) is live again.
+CREATE OR REPLACE VIEW ${n}_CURRENT AS
+SELECT l.*
+FROM ${n}_LATEST l
+LEFT JOIN (
+  SELECT COLLECTION, SOURCE, _ID, MAX(LAST_UPDATED_AT) AS LAST_UPDATED_AT
+  FROM ${n}_DELETIONS
+  GROUP BY COLLECTION, SOURCE, _ID
+) d ON d.COLLECTION = l.COLLECTION AND d.SOURCE = l.SOURCE AND d._ID = l._ID
+WHERE d._ID IS NULL OR d.LAST_UPDATED_AT < COALESCE(l.UPDATED_AT, TRY_TO_NUMBER(TO_VARCHAR(l.RECORD:created_at)), 0);
+
 ${o.notificationDeployed ? refreshStep(n) : notificationStep(n)}`;
 }
 
 /** Stops the worksheet until the bucket notifies Snowpipe: a REFRESH before that would miss files. */
 function notificationStep(n: string): string {
-  return `-- 7. Copy notification_channel (an SQS ARN) from this into
+  return `-- 9. Copy notification_channel (an SQS ARN, the same for both pipes) from this into
 --    npx cdk deploy -c snowpipeQueueArn=<...> --outputs-file cdk-outputs.json
 --    so S3 tells Snowpipe about every new .ndjson.gz under the prefix. Then print this worksheet
 --    again (npm run -s snowflake-ddl -- --outputs cdk-outputs.json --out snowflake.sql): it ends
@@ -148,10 +198,11 @@ SHOW PIPES LIKE '${n}_RECORDS_PIPE';`;
 
 /** Runs once the notification exists: everything landed before it, within Snowpipe's 7 days. */
 function refreshStep(n: string): string {
-  return `-- 7. The bucket notifies Snowpipe (stack output SnowpipeQueueArn). Load what landed before the
+  return `-- 9. The bucket notifies Snowpipe (stack output SnowpipeQueueArn). Load what landed before the
 --    notification existed (the last 7 days; older files: COPY INTO by hand). Re-running the
 --    statements above is harmless: they create only what is missing.
-ALTER PIPE ${n}_RECORDS_PIPE REFRESH;`;
+ALTER PIPE ${n}_RECORDS_PIPE REFRESH;
+ALTER PIPE ${n}_DELETIONS_PIPE REFRESH;`;
 }
 
 /**

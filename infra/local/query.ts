@@ -1,27 +1,26 @@
 /**
  * `npm run query -- "select ..."`: SQL over the local landing zone with DuckDB, reading the
- * same Hive-style layout Athena reads (collection=/dt= partitions, NDJSON.gz). Each
- * collection is a view of its name; `landing` holds every record as raw JSON with its
- * collection and dt. With no SQL: record counts per collection and dt.
+ * same Hive-style layout Athena reads (collection=/dt= partitions, NDJSON.gz). The views are
+ * queryViews.ts's: a view per collection, `landing`, `deletions`, `latest`, `current_state`
+ * and `{collection}_current`. With no SQL: record counts per collection and dt.
  */
 process.env.TZ = 'UTC';
 import '../../functions/config/sdkNodeNotice.js';
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { defineQueryViews, landedCollections } from './queryViews.js';
 import { LOCAL_NAMES } from './runtime.js';
 
 const USAGE = `usage: npm run query -- [--data-dir=DIR] ["SQL"]
 
   Views: one per collection (events, contacts, ...) with the records' fields as columns plus
-  collection and dt; and landing(collection, dt, file, record JSON) over everything.
+  collection and dt; landing(collection, dt, file, record JSON) over everything;
+  deletions(collection, source, _id, deleted_at, last_updated_at, dt, file), the tombstones a
+  complete rescan lands; latest and current_state (collection, source, _id, updated_at,
+  created_at, dt, file, record JSON): the newest version of each record, and the same without
+  the deleted ones; {collection}_current (e.g. events_current): one collection's current state.
   Example: npm run query -- "select dt, count(*) from events group by dt order by dt"`;
-
-/** s3rver keeps each object as `<key>._S3rver_object` under data/aws/s3/<bucket>/. */
-function objectsGlob(root: string, collection = '*'): string {
-  return path.join(root, `collection=${collection}`, 'dt=*', '*.ndjson.gz._S3rver_object');
-}
 
 async function main(): Promise<number> {
   let parsed;
@@ -36,24 +35,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const root = path.join(parsed.values['data-dir'], 'aws', 's3', LOCAL_NAMES.bucket, parsed.values.prefix);
-  const collections = existsSync(root)
-    ? readdirSync(root)
-        .filter((name) => name.startsWith('collection='))
-        .map((name) => name.slice('collection='.length))
-    : [];
-  if (collections.length === 0) {
+  if (landedCollections(root).length === 0) {
     console.log(`no landed data under ${root}: run npm start first`);
     return 0;
   }
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  const source = (glob: string) => `read_json('${glob}', format = 'newline_delimited', compression = 'gzip', hive_partitioning = true, union_by_name = true, filename = true, maximum_object_size = 67108864)`;
-  for (const collection of collections) {
-    await connection.run(`create view "${collection}" as select * from ${source(objectsGlob(root, collection))}`);
-  }
-  await connection.run(
-    `create view landing as select collection, dt, filename as file, json as record from read_ndjson_objects('${objectsGlob(root)}', compression = 'gzip', hive_partitioning = true, filename = true)`,
-  );
+  await defineQueryViews(connection, root);
   const sql = parsed.positionals.join(' ').trim() || 'select collection, dt, count(*) as records from landing group by all order by collection, dt';
   const reader = await connection.runAndReadAll(sql);
   const columns = reader.columnNames();

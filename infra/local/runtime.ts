@@ -17,7 +17,8 @@ import { OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from '../cdk/outputs.js';
 import { lockDataDir, type DataDirLock } from './dataDirLock.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startEventSourceMapping, type EventSourceMapping } from './eventSourceMapping.js';
-import { createRuntime } from '../../functions/handlers/runtime.js';
+import { createRequestPacer, type RequestPacer } from '../../functions/conveyour/pacer.js';
+import { createRuntime, type RequestCounters } from '../../functions/handlers/runtime.js';
 import { createContinueHandler } from '../../functions/handlers/continueHandler.js';
 import { createTickHandler } from '../../functions/handlers/tickHandler.js';
 import { createLambdaHost, type FunctionSettings, type LambdaHost } from './lambdaHost.js';
@@ -77,6 +78,8 @@ export interface LocalRuntime {
   resources: Provisioned;
   clients: AwsClients;
   checkpoints(): Promise<Checkpoint[]>;
+  /** ConveYour requests retried (and throttled) by the hosted functions since the start: the status table's counter. */
+  requestCounters(): RequestCounters;
   tick(): Promise<TickOutcome>;
   /** Continuation messages waiting in the queue, not yet received. */
   queuedContinuations(): Promise<number>;
@@ -134,11 +137,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     let baseUrl: string;
     let credentials: { appkey: string; token: string };
+    let pacer: RequestPacer | undefined;
     if (options.conveyour) {
       baseUrl = options.conveyour.baseUrl;
       credentials = { appkey: options.conveyour.appkey, token: options.conveyour.token };
     } else {
-      simulator = await startSimulator({ ...(await anchoredSimulatorOptions(dataDir, options.simulator?.seed)), ...options.simulator });
+      const simulatorOptions = { ...(await anchoredSimulatorOptions(dataDir, options.simulator?.seed)), ...options.simulator };
+      simulator = await startSimulator(simulatorOptions);
+      pacer = pacerUnder(simulatorOptions.rateLimit);
       baseUrl = simulator.url;
       credentials = simulator.credentials;
     }
@@ -156,9 +162,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const settings: FunctionSettings = { functionName: 'conveyour-stream-local', timeoutMs, memoryMb: 512 };
     await putSecret(clients, LOCAL_NAMES.secret, JSON.stringify(credentials));
     await createSchedule(emulators, await createQueueArn(clients, LOCAL_NAMES.scheduleDeadLetterQueue), settings.functionName);
-    const tickRuntime = createRuntime(env, clients);
+    // Both functions share one pacer, as they share the one simulator and its rate limit.
+    const tickRuntime = createRuntime(env, { clients, ...(pacer ? { pacer } : {}) });
+    const continueRuntime = createRuntime(env, { clients, ...(pacer ? { pacer } : {}) });
     const tick = createTickHandler(tickRuntime);
-    const continueHandler = createContinueHandler(createRuntime(env, clients));
+    const continueHandler = createContinueHandler(continueRuntime);
     const host = createLambdaHost(settings);
     const store = new DynamoCheckpointStore(clients.documents, resources.table);
     return {
@@ -170,6 +178,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       host,
       lock,
       checkpoints: () => store.list(),
+      requestCounters() {
+        const [a, b] = [tickRuntime.requestCounters(), continueRuntime.requestCounters()];
+        return { retries: a.retries + b.retries, throttled: a.throttled + b.throttled, failures: a.failures + b.failures };
+      },
       async queuedContinuations() {
         const answer = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
         return Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0);
@@ -283,10 +295,21 @@ async function createSchedule(emulators: Emulators, deadLetterArn: string, funct
 }
 
 /**
+ * A pacer at 90% of the simulator's rate limit: a first start's catch-up (about 2,000 requests)
+ * would otherwise hit it within a second and print a retry per 429. The simulator still answers
+ * 429 if it is ever reached (a user's own client, a --faults plan), and the client still retries.
+ */
+function pacerUnder(rateLimit: SimulatorOptions['rateLimit']): RequestPacer | undefined {
+  if (rateLimit === undefined) return undefined;
+  const requestsPerSecond = rateLimit.requestsPerSecond * 0.9;
+  return createRequestPacer({ requestsPerSecond, burst: Math.max(1, Math.min(rateLimit.burst, Math.floor(requestsPerSecond / 10))) });
+}
+
+/**
  * The simulator's data is a function of (seed, anchor, now). Persisting seed and anchor makes a
  * second `npm start` see the same ConveYour as the first, live changes in between included, so
- * it resumes from its checkpoints against the same data. A rate limit keeps the client's 429
- * handling exercised now and then, as the real API would.
+ * it resumes from its checkpoints against the same data. It has a rate limit, as the real API
+ * would; the local functions pace their requests under it (pacerUnder).
  */
 async function anchoredSimulatorOptions(dataDir: string | undefined, seed: number | undefined): Promise<SimulatorOptions> {
   const base: SimulatorOptions = { live: true, rateLimit: { requestsPerSecond: 200, burst: 400 } };

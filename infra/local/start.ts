@@ -2,7 +2,8 @@
  * `npm start`: the pipeline, locally. Starts the emulators and the ConveYour simulator (or
  * uses the ConveYour account in .env), then fires the real tick handler every --interval
  * seconds and delivers continuations to the real continue handler, with a live status line
- * per collection. `--once` runs until every collection is caught up, prints a summary, exits 0.
+ * per collection. `--once` runs until every collection is caught up, prints a summary, exits 0,
+ * or 1 naming each open coverage gap.
  */
 process.env.TZ = 'UTC';
 import '../../functions/config/sdkNodeNotice.js';
@@ -15,10 +16,13 @@ import { startLocalRuntime, type LocalRuntime, type TickOutcome } from './runtim
 import { scheduleEvery } from './scheduler.js';
 import { localSource, type LocalSource } from './source.js';
 import { renderStatus, renderSummary } from './statusView.js';
+import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { describeOpenGaps } from '../../functions/pipeline/coverageGaps.js';
 
 const USAGE = `usage: npm start -- [--once] [--interval=SECONDS] [--data-dir=DIR] [--reset] [--seed=N] [--timeout=SECONDS] [--verbose]
 
   --once              run until every collection is caught up, print a summary, exit 0
+                      (1 while a coverage gap is open: a second that returned the API's cap)
   --interval=SECONDS  seconds between scheduled ticks (default 60, like the deployed schedule)
   --data-dir=DIR      where emulator state and the landing zone persist (default .local)
   --reset             delete the data dir first: start from no checkpoints and an empty landing zone
@@ -178,10 +182,11 @@ async function runOnce(runtime: LocalRuntime, interrupt: Interrupt): Promise<num
   const announced = new Set<string>();
   while (!interrupt.draining) {
     const outcome: TickOutcome = await runtime.tick();
-    printProgress(await runtime.checkpoints());
+    printProgress(await runtime.checkpoints(), runtime.requestCounters());
     if (outcome.runs.every((run) => run.status === 'caught-up' || run.status === 'idle')) {
-      console.log(renderSummary(await runtime.checkpoints(), Date.now(), Date.now() - startedMs));
-      return 0;
+      const checkpoints = await runtime.checkpoints();
+      console.log(renderSummary(checkpoints, Date.now(), Date.now() - startedMs, runtime.requestCounters()));
+      return failOnGaps(checkpoints);
     }
     for (const run of outcome.runs) {
       const key = `${run.source}/${run.collection}`;
@@ -195,6 +200,16 @@ async function runOnce(runtime: LocalRuntime, interrupt: Interrupt): Promise<num
     await settled(runtime, announced, interrupt);
   }
   return 130;
+}
+
+/** Caught up is not complete while a second could not be read in full: exit 1, naming each gap. */
+function failOnGaps(checkpoints: Checkpoint[]): number {
+  const gaps = describeOpenGaps(checkpoints);
+  if (gaps.length === 0) return 0;
+  console.error(
+    `coverage gaps open: records of these seconds may be missing (README: Coverage gaps); once dealt with, npm run gaps -- ack --collection=NAME --second=S\n${gaps.map((line) => `  ${line}`).join('\n')}`,
+  );
+  return 1;
 }
 
 async function settled(runtime: LocalRuntime, announced: Set<string>, interrupt: Interrupt): Promise<void> {
@@ -220,7 +235,7 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
   const tty = process.stdout.isTTY;
   let lines = 0;
   const draw = async () => {
-    const text = renderStatus(await runtime.checkpoints(), Date.now());
+    const text = renderStatus(await runtime.checkpoints(), Date.now(), runtime.requestCounters());
     if (tty && lines > 0) process.stdout.write(`\x1b[${lines}A\x1b[0J`);
     process.stdout.write(`${text}\n`);
     lines = text.split('\n').length;
@@ -242,8 +257,8 @@ async function runForever(runtime: LocalRuntime, intervalMs: number, onError: (e
   return 0;
 }
 
-function printProgress(checkpoints: Parameters<typeof renderStatus>[0]): void {
-  if (process.stdout.isTTY) process.stdout.write(`${renderStatus(checkpoints, Date.now())}\n`);
+function printProgress(checkpoints: Parameters<typeof renderStatus>[0], requests: Parameters<typeof renderStatus>[2]): void {
+  if (process.stdout.isTTY) process.stdout.write(`${renderStatus(checkpoints, Date.now(), requests)}\n`);
 }
 
 main().then(

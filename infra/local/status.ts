@@ -1,6 +1,6 @@
 /**
- * `npm run status`: every checkpoint, with watermark, lag, the server clock, the run in flight, the lease and
- * the last error. Locally it reads the running `npm start`'s table (or the persisted one);
+ * `npm run status`: every checkpoint, with watermark, lag, the server clock, the run in flight, the lease,
+ * the last error and the open coverage gaps. Locally it reads the running `npm start`'s table (or the persisted one);
  * with --table it reads a deployed table through the default AWS credentials.
  */
 process.env.TZ = 'UTC';
@@ -12,6 +12,8 @@ import type { BackfillPlan } from '../../functions/backfill/plan.js';
 import { iso, ledger, progressOf, renderBar } from '../backfill/progress.js';
 import { DynamoCheckpointStore } from '../../functions/adapters/dynamoCheckpointStore.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { openGapCount } from '../../functions/pipeline/coverageGaps.js';
+import { windowLane } from '../../functions/backfill/plan.js';
 import { startEmulators } from './emulators.js';
 import { runningEndpoints } from './endpointsFile.js';
 import { LOCAL_NAMES } from './runtime.js';
@@ -61,7 +63,10 @@ function renderBackfills(plans: BackfillPlan[], checkpoints: Checkpoint[]): stri
     .map((plan) => {
       const { rows, gaps } = ledger(plan, checkpoints);
       const header = `backfill ${plan.id} ${plan.source}/${plan.collection} [${iso(plan.from)}, ${iso(plan.to)}): ${plan.status}, ${renderBar(progressOf([plan], checkpoints), (plan.status === 'done' ? plan.lastProgressMs : Date.now()) - plan.createdAtMs)}`;
-      const coverage = gaps.length === 0 ? '  coverage: complete, no gap' : `  gaps: ${gaps.map(([start, end]) => `[${iso(start)}, ${iso(end)})`).join(', ')}`;
+      const lanes = new Set(plan.windows.map((_, index) => windowLane(plan.id, index)));
+      const capped = checkpoints.filter((cp) => cp.source === plan.source && cp.collection === plan.collection && cp.lane !== undefined && lanes.has(cp.lane)).reduce((sum, cp) => sum + openGapCount(cp), 0);
+      const atCap = capped ? `; ${capped} second${capped === 1 ? '' : 's'} at the API's cap (coverage gaps, below)` : '';
+      const coverage = gaps.length === 0 ? `  coverage: complete, no gap${atCap}` : `  gaps: ${gaps.map(([start, end]) => `[${iso(start)}, ${iso(end)})`).join(', ')}${atCap}`;
       return [header, ...rows, coverage].join('\n');
     })
     .join('\n\n');

@@ -1,7 +1,10 @@
 /** Renders checkpoints as a table: for the live status of `npm start`, its summary, and `npm run status`. */
+import type { RequestCounters } from '../../functions/handlers/runtime.js';
 import type { Checkpoint } from '../../functions/pipeline/checkpoint.js';
+import { describeOpenGaps, openGapCount } from '../../functions/pipeline/coverageGaps.js';
 
-export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number): string {
+/** `requests`: the running functions' ConveYour retries, shown as one counter line instead of a log line per retry. */
+export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number, requests?: RequestCounters): string {
   const rows = sorted(checkpoints).map((cp) => [
     `${cp.source}/${cp.collection}`,
     String(cp.counters.records),
@@ -11,14 +14,28 @@ export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number):
     clockOffset(cp),
     cp.counters.lastError ? `${cp.counters.lastError.code}` : '',
   ]);
-  return table(['collection', 'records', 'files', 'lag', 'in flight', 'server clock', 'last error'], rows);
+  const text = table(['collection', 'records', 'files', 'lag', 'in flight', 'server clock', 'last error'], rows);
+  return [text, ...(requests ? [renderRequests(requests)] : []), ...gapLines(checkpoints)].join('\n');
 }
 
-export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number): string {
+/** Every open coverage gap, tail and backfill windows alike: none is ever left out of a view. */
+export function gapLines(checkpoints: readonly Checkpoint[]): string[] {
+  const lines = describeOpenGaps(checkpoints);
+  if (lines.length === 0) return [];
+  const open = checkpoints.reduce((sum, cp) => sum + openGapCount(cp), 0);
+  return [`coverage gaps: ${open} open, until acknowledged (npm run gaps -- ack --collection=NAME --second=S; README: Coverage gaps)`, ...lines.map((line) => `  ${line}`)];
+}
+
+/** e.g. `ConveYour requests: 3 retried (2 throttled with 429), 0 failed` */
+export function renderRequests({ retries, throttled, failures }: RequestCounters): string {
+  return `ConveYour requests: ${retries} retried (${throttled} throttled with 429), ${failures} failed`;
+}
+
+export function renderSummary(checkpoints: readonly Checkpoint[], nowMs: number, durationMs: number, requests?: RequestCounters): string {
   const tail = sorted(checkpoints);
   const records = tail.reduce((sum, cp) => sum + cp.counters.records, 0);
   const files = tail.reduce((sum, cp) => sum + cp.counters.files, 0);
-  return `${renderStatus(checkpoints, nowMs)}\ncaught up: ${tail.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
+  return `${renderStatus(checkpoints, nowMs, requests)}\ncaught up: ${tail.length} collections, ${records} records in ${files} files landed in total; this run took ${(durationMs / 1000).toFixed(1)} s`;
 }
 
 /** Every field of every checkpoint, for `npm run status`. */
@@ -46,6 +63,7 @@ export function renderDetail(checkpoints: readonly Checkpoint[], nowMs: number):
       if (cp.counters.lastError) lines.push(`  last error  ${cp.counters.lastError.code} at ${iso(cp.counters.lastError.atMs)}: ${cp.counters.lastError.message}`);
       return lines.join('\n');
     })
+    .concat(gapLines(checkpoints).join('\n') || [])
     .join('\n\n');
 }
 

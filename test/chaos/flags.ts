@@ -1,6 +1,7 @@
 /** The flags of `npm run test:chaos`; bad ones fail with a message naming the flag and what would be valid. */
 import { randomInt } from 'node:crypto';
 import { PROFILE_NAMES, type ProfileName } from './profiles.js';
+import { parseSimulatorModes, SIMULATOR_MODE_FLAGS, SIMULATOR_MODES_USAGE, type SimulatorModes } from './simulatorModes.js';
 
 export const CHAOS_USAGE = `usage: npm run test:chaos -- [--seed=N] [--duration=SECONDS] [--max-duration=SECONDS] [--versions=N] [--profile=standard|quick] [--json | --markdown]
   --seed         seed of every random choice (default: a random one, printed first)
@@ -9,7 +10,8 @@ export const CHAOS_USAGE = `usage: npm run test:chaos -- [--seed=N] [--duration=
   --versions     records in the simulated account at the start (default 100000)
   --profile      fault rates: standard (default) or quick, the short run's in npm test (test/chaos/profiles.ts)
   --json         print the report as JSON
-  --markdown     print the figures table of RELIABILITY.md`;
+  --markdown     print the figures table of RELIABILITY.md
+${SIMULATOR_MODES_USAGE}`;
 
 export interface ChaosFlags {
   seed: number;
@@ -18,6 +20,8 @@ export interface ChaosFlags {
   versions: number;
   profile: ProfileName;
   output: 'text' | 'json' | 'markdown';
+  /** Only when a simulator mode flag was given. */
+  simulator?: SimulatorModes;
 }
 
 /** Parses the flags; throws a message naming the flag and what would be valid. */
@@ -28,6 +32,7 @@ export function parseChaosFlags(argv: readonly string[]): ChaosFlags | 'help' {
     if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
     return value;
   };
+  const modes: Array<[string, string]> = [];
   for (const arg of argv) {
     if (arg === '-h' || arg === '--help') return 'help';
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -62,8 +67,13 @@ export function parseChaosFlags(argv: readonly string[]): ChaosFlags | 'help' {
         flags.output = name;
         break;
       default:
-        throw new Error(`unknown flag --${name}; valid: --seed, --duration, --max-duration, --versions, --profile, --json, --markdown, --help`);
+        if (name in SIMULATOR_MODE_FLAGS) {
+          modes.push([name, needs()]);
+          break;
+        }
+        throw new Error(`unknown flag --${name}; valid: --seed, --duration, --max-duration, --versions, --profile, --json, --markdown, --help, ${Object.keys(SIMULATOR_MODE_FLAGS).map((f) => `--${f}`).join(', ')}`);
     }
   }
+  if (modes.length > 0) flags.simulator = parseSimulatorModes(modes);
   return flags;
 }

@@ -23,6 +23,7 @@ import { ContinuationConsumer } from './consumer.js';
 import { CRASH_POINTS, ChaosInvocation, CrashSchedule } from './invocation.js';
 import { FAULT_PROFILES, type FaultProfile, type ProfileName } from './profiles.js';
 import { Rng, Tally, drawOf } from './seeded.js';
+import type { SimulatorModes } from './simulatorModes.js';
 import { verify, type Verdict } from './verify.js';
 import { startWorld, type World } from './world.js';
 
@@ -38,6 +39,8 @@ export interface ChaosOptions {
   profile?: ProfileName;
   /** Progress lines (the CLI prints them). */
   progress?: (line: string) => void;
+  /** Simulator modes (simulatorModes.ts); default none. */
+  simulator?: SimulatorModes;
 }
 
 export const EPISODES = ['tick', 'short budget', 'concurrent ticks', 'zombie'] as const;
@@ -53,7 +56,7 @@ const VISIBILITY_TIMEOUT_SECONDS = 4;
 
 export interface ChaosReport {
   seed: number;
-  options: { durationSec: number; maxDurationSec: number; versions: number; profile: ProfileName };
+  options: { durationSec: number; maxDurationSec: number; versions: number; profile: ProfileName; simulatorFlags?: string[] };
   elapsedSec: number;
   chaosSec: number;
   rounds: number;
@@ -94,6 +97,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     awsRates: profile.aws,
     eager: profile.eager,
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
   });
   try {
     return await new ChaosRun(world, seed, profileName, profile, rng, progress).run(options, startedAt);
@@ -192,7 +196,7 @@ class ChaosRun {
     const verdict = await verify(world, this.consumer.deliveries);
     const report: ChaosReport = {
       seed: this.seed,
-      options: { durationSec: options.durationSec, maxDurationSec, versions: options.versions, profile: this.profileName },
+      options: { durationSec: options.durationSec, maxDurationSec, versions: options.versions, profile: this.profileName, ...(options.simulator === undefined ? {} : { simulatorFlags: options.simulator.argv }) },
       elapsedSec: Math.round((Date.now() - startedAt) / 100) / 10,
       chaosSec: Math.round(chaosSec * 10) / 10,
       rounds,

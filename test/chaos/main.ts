@@ -24,9 +24,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${CHAOS_USAGE}\n`);
     return 0;
   }
-  const options = { seed: flags.seed, durationSec: flags.durationSec, ...(flags.maxDurationSec === undefined ? {} : { maxDurationSec: flags.maxDurationSec }), versions: flags.versions, profile: flags.profile };
+  const simulator = flags.simulator === undefined ? {} : { simulator: flags.simulator };
+  const options = { seed: flags.seed, durationSec: flags.durationSec, ...(flags.maxDurationSec === undefined ? {} : { maxDurationSec: flags.maxDurationSec }), versions: flags.versions, profile: flags.profile, ...simulator };
   // First, so a run that dies on the way still says how to reproduce it.
-  process.stderr.write(`chaos seed ${flags.seed}: ${reproduceCommand({ seed: flags.seed, options })}\n`);
+  process.stderr.write(`chaos seed ${flags.seed}: ${reproduceCommand({ seed: flags.seed, options: { ...options, ...(flags.simulator === undefined ? {} : { simulatorFlags: flags.simulator.argv }) } })}\n`);
   const report = await runChaos({ ...options, progress: (line) => process.stderr.write(`${line}\n`) });
   if (flags.output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (flags.output === 'markdown') process.stdout.write(`${figuresMarkdown(report)}\n`);

@@ -2,9 +2,9 @@
 import type { ChaosReport } from './harness.js';
 
 export function reproduceCommand(report: { seed: number; options: Omit<ChaosReport['options'], 'maxDurationSec'> & { maxDurationSec?: number } }): string {
-  const { durationSec, maxDurationSec, versions, profile } = report.options;
+  const { durationSec, maxDurationSec, versions, profile, simulatorFlags = [] } = report.options;
   const defaultMax = maxDurationSec === undefined || maxDurationSec === durationSec * 3 + 30;
-  return `npm run test:chaos -- --seed=${report.seed} --duration=${durationSec}${defaultMax ? '' : ` --max-duration=${maxDurationSec}`} --versions=${versions}${profile === 'standard' ? '' : ` --profile=${profile}`}`;
+  return `npm run test:chaos -- --seed=${report.seed} --duration=${durationSec}${defaultMax ? '' : ` --max-duration=${maxDurationSec}`} --versions=${versions}${profile === 'standard' ? '' : ` --profile=${profile}`}${simulatorFlags.map((flag) => ` ${flag}`).join('')}`;
 }
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;

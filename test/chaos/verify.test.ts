@@ -72,13 +72,29 @@ describe('npm run test:chaos flags', () => {
     });
   });
 
+  it('reads the simulator modes into simulator options', () => {
+    const flags = parseChaosFlags(['--seed=7', '--server-clock-offset=-150', '--bursts=events:500@300', '--late-writes=0.05:90-300', '--deletions=events:2', '--transcript-changes=3']);
+    expect(flags).toMatchObject({
+      seed: 7,
+      simulator: {
+        clockOffsetSeconds: -150,
+        bursts: [{ collection: 'events', records: 500, atSeconds: 300 }],
+        live: { lateWrites: { fraction: 0.05, delaySeconds: { min: 90, max: 300 } }, deletionsPerMinute: { events: 2 }, transcriptChangesPerMinute: 3 },
+        argv: ['--server-clock-offset=-150', '--bursts=events:500@300', '--late-writes=0.05:90-300', '--deletions=events:2', '--transcript-changes=3'],
+      },
+    });
+    expect(parseChaosFlags(['--seed=7'])).not.toHaveProperty('simulator');
+  });
+
   it.each([
     [['--seed=-1'], "--seed must be an integer from 0 to 4294967295, got '-1'"],
     [['--duration'], '--duration needs a value, e.g. --duration=7'],
     [['--versions=lots'], "--versions must be an integer from 100 to 5000000, got 'lots'"],
     [['--profile=fast'], "--profile must be standard or quick, got 'fast'"],
     [['--json=yes'], '--json takes no value'],
-    [['--sed=7'], 'unknown flag --sed; valid: --seed, --duration, --max-duration, --versions, --profile, --json, --markdown, --help'],
+    [['--sed=7'], 'unknown flag --sed; valid: --seed, --duration, --max-duration, --versions, --profile, --json, --markdown, --help, --server-clock-offset'],
+    [['--server-clock-offset=soon'], "--server-clock-offset must be a number of seconds (negative: behind) or MIN:MAX, got 'soon'"],
+    [['--deletions=users:1'], "--deletions: 'users' is not a collection"],
     [['seed=7'], "unexpected argument 'seed=7'; flags are written --name=value"],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseChaosFlags(argv)).toThrow(message);

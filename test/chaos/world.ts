@@ -19,6 +19,7 @@ import { startSimulator, type Simulator } from '../../infra/local/simulator/inde
 import { RecordingStore } from '../support/faultyPorts.js';
 import { startFaultProxy, type FaultProxy, type ProxiedService } from '../support/faultProxy.js';
 import { AwsFaultPlan, type AwsFaultRates } from './awsFaults.js';
+import type { SimulatorModes } from './simulatorModes.js';
 
 export const SOURCE = 'chaos';
 
@@ -44,6 +45,8 @@ export interface WorldOptions {
   eager: boolean;
   /** Continuation queue visibility timeout: short, so redeliveries happen within the run. */
   visibilityTimeoutSeconds: number;
+  /** Simulator modes (server clock offset, bursts, late writes, deletions, transcript changes); default none. */
+  simulator?: SimulatorModes;
 }
 
 export interface World {
@@ -106,7 +109,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         // Every version stays current for an hour of the run's clock, longer than any stall the
         // run allows, so every version is observable and "every version lands" can be demanded.
         minVersionGapSeconds: 3600,
+        ...options.simulator?.live,
       },
+      // The server's own clock: the run's clock shifted, so the simulator never stamps with the pipeline's time.
+      ...(options.simulator?.clockOffsetSeconds === undefined ? {} : { clockOffsetSeconds: options.simulator.clockOffsetSeconds }),
+      ...(options.simulator?.bursts === undefined ? {} : { bursts: options.simulator.bursts }),
     });
     closers.push(() => sim.close());
 

@@ -46,7 +46,7 @@ describe('a poisoned continuation message', () => {
       expect(mapping.batches).toBeGreaterThanOrEqual(1);
       const reasons = logged.filter((line) => line.includes('malformed continuation message'));
       expect(reasons.length).toBeGreaterThanOrEqual(1);
-      expect(JSON.parse(reasons[0]!)).toMatchObject({ level: 'ERROR', reason: expect.stringContaining(`collection "nope", not enabled for source 'local'`) });
+      expect(JSON.parse(reasons[0]!)).toMatchObject({ level: 'ERROR', error: { code: 'MALFORMED_MESSAGE', message: expect.stringContaining(`collection "nope", not enabled for source 'local'`) } });
       const main = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: runtime.resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
       expect(main.Attributes?.ApproximateNumberOfMessages).toBe('0');
     } finally {

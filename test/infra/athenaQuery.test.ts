@@ -1,5 +1,5 @@
 /**
- * The saved "latest version" Athena query, run on DuckDB over landing files the pipeline's own
+ * The saved "latest version" and "current state" Athena queries, run on DuckDB over landing files the pipeline's own
  * encoder wrote. Only the table reference and Athena's "$path" pseudo-column are swapped for
  * DuckDB's read_json(..., filename = true); the window function, the regexp that reads the
  * source from the file name and the filter run as written.
@@ -11,13 +11,24 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import { encodeLandingObjectsSync, landingKey } from '../../functions/pipeline/landing.js';
-import { latestVersionQuery, SOURCE_FROM_PATH_REGEX } from '../../infra/cdk/constructs/athenaSchema.js';
+import { encodeDeletionObjects } from '../../functions/rescan/deletions.js';
+import type { Tombstone } from '../../functions/rescan/tombstones.js';
+import { currentStateQuery, latestVersionQuery, SOURCE_FROM_PATH_REGEX } from '../../infra/cdk/constructs/athenaSchema.js';
 
 let dir: string;
 
 function land(source: string, window: { start: number; end: number }, range: string, records: ConveYourRecord[]): void {
   const identity = { prefix: 'conveyour/', source, collection: 'events', window, run: `run-${source}`, generation: 0, range, queryId: `q-${source}-${window.start}` };
   for (const object of encodeLandingObjectsSync(identity, records)) {
+    const path = join(dir, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, object.body);
+  }
+}
+
+async function tombstone(source: string, tombstones: Array<Omit<Tombstone, 'collection'>>): Promise<void> {
+  const identity = { prefix: 'conveyour/', source, collection: 'events', coverage: { start: 946_684_800, end: 1_700_100_000 }, run: `rescan-${source}`, generation: 0 };
+  for (const object of await encodeDeletionObjects(identity, tombstones.map((t) => ({ collection: 'events', ...t })))) {
     const path = join(dir, object.key);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, object.body);
@@ -38,7 +49,7 @@ async function runOnDuckDb(sql: string): Promise<Array<Record<string, unknown>>>
   }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'landing-'));
   // acme_eu-1 (a source name with '_' and '-'): e1 lands, then its update lands in a later window,
   // twice (an overlap re-read); e2 lands once. beta has its own e1, an unrelated record.
@@ -46,6 +57,11 @@ beforeAll(() => {
   land('acme_eu-1', { start: 1_700_086_400, end: 1_700_086_460 }, 'p000001-000001', [event('e1', 1_700_086_410, 'clicked')]);
   land('acme_eu-1', { start: 1_700_086_400, end: 1_700_086_520 }, 'c1i0-c1i4', [event('e1', 1_700_086_410, 'clicked')]);
   land('beta', { start: 1_700_000_000, end: 1_700_000_060 }, 'p000001-000001', [event('e1', 1_700_000_030, 'bounced')]);
+  // acme_eu-1's e2 is deleted (its tombstone covers its latest version). beta's e2 and e3: e2 was
+  // tombstoned, then a newer version landed (it came back); e3's tombstone names an id acme never had.
+  land('beta', { start: 1_700_090_000, end: 1_700_090_060 }, 'p000001-000001', [event('e2', 1_700_090_010, 'back'), event('e3', 1_700_090_020, 'live')]);
+  await tombstone('acme_eu-1', [{ _id: 'e2', deleted_at: 1_700_090_000, last_updated_at: 1_700_000_020 }]);
+  await tombstone('beta', [{ _id: 'e2', deleted_at: 1_700_050_000, last_updated_at: 1_700_000_000 }, { _id: 'e9', deleted_at: 1_700_050_000, last_updated_at: 1_700_000_000 }]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -60,6 +76,27 @@ describe('the latest-version query', () => {
       { source: 'acme_eu-1', _id: 'e1', updated_at: '1700086410', event: 'clicked' },
       { source: 'acme_eu-1', _id: 'e2', updated_at: '1700000020', event: 'sent' },
       { source: 'beta', _id: 'e1', updated_at: '1700000030', event: 'bounced' },
+      { source: 'beta', _id: 'e2', updated_at: '1700090010', event: 'back' },
+      { source: 'beta', _id: 'e3', updated_at: '1700090020', event: 'live' },
+    ]);
+  });
+});
+
+describe('the current-state query', () => {
+  it('keeps the newest version of each record, less those whose tombstone covers it, per source', async () => {
+    const table = (glob: string) => `read_json('${dir}/conveyour/${glob}', format = 'newline_delimited', filename = true, hive_partitioning = true)`;
+    const sql = currentStateQuery('db', 'events')
+      .replace('"db"."events"', table('collection=events/*/*.ndjson.gz'))
+      .replace('"db"."deletions"', table('deletions/collection=*/*/*.ndjson.gz'))
+      .replaceAll('"$path"', 'filename');
+
+    const rows = await runOnDuckDb(`SELECT source, "_id", updated_at, event FROM (${sql}) ORDER BY source, "_id"`);
+
+    expect(rows).toEqual([
+      { source: 'acme_eu-1', _id: 'e1', updated_at: '1700086410', event: 'clicked' },
+      { source: 'beta', _id: 'e1', updated_at: '1700000030', event: 'bounced' },
+      { source: 'beta', _id: 'e2', updated_at: '1700090010', event: 'back' },
+      { source: 'beta', _id: 'e3', updated_at: '1700090020', event: 'live' },
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { landingKey } from '../../functions/pipeline/landing.js';
+import { deletionsKey } from '../../functions/rescan/deletions.js';
 import { OUTPUT } from '../../infra/cdk/outputs.js';
 import { FILE_NAME_PATTERNS, optionsFromOutputs, snowflakeDdl } from '../../infra/cdk/snowflakeDdl.js';
 import { ddlOptionsFromArgs } from '../../infra/cdk/snowflakeDdlCli.js';
@@ -52,9 +53,9 @@ describe('the Snowflake worksheet', () => {
     expect(sql).not.toContain('ALTER PIPE');
   });
 
-  it('ends with ALTER PIPE … REFRESH once the notification is deployed, after every statement that creates', () => {
+  it('ends with ALTER PIPE … REFRESH of both pipes once the notification is deployed, after every statement that creates', () => {
     const after = snowflakeDdl({ ...OPTIONS, notificationDeployed: true });
-    expect(after.trimEnd().endsWith('ALTER PIPE CONVEYOUR_RECORDS_PIPE REFRESH;')).toBe(true);
+    expect(after.trimEnd().endsWith('ALTER PIPE CONVEYOUR_RECORDS_PIPE REFRESH;\nALTER PIPE CONVEYOUR_DELETIONS_PIPE REFRESH;')).toBe(true);
     expect(after.indexOf('REFRESH')).toBeGreaterThan(after.lastIndexOf('CREATE '));
     expect(after).not.toContain('SHOW PIPES');
   });
@@ -62,6 +63,22 @@ describe('the Snowflake worksheet', () => {
   it('auto-ingests with a pipe and dedupes to the latest version per collection, source and _id in a view', () => {
     expect(sql).toMatch(/CREATE PIPE IF NOT EXISTS CONVEYOUR_RECORDS_PIPE\s+AUTO_INGEST = TRUE/);
     expect(sql).toMatch(/QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY COLLECTION, SOURCE, _ID ORDER BY UPDATED_AT DESC, FILE_NAME DESC\) = 1;/);
+  });
+
+  it('loads tombstones with their own pipe into a deletions table, TRY_ casts only', () => {
+    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS CONVEYOUR_DELETIONS \(\s+RECORD VARIANT NOT NULL,\s+_ID STRING,\s+DELETED_AT NUMBER\(20, 0\),\s+LAST_UPDATED_AT NUMBER\(20, 0\),\s+COLLECTION STRING,\s+DT DATE,\s+SOURCE STRING,/);
+    const pipe = sql.slice(sql.indexOf('CREATE PIPE IF NOT EXISTS CONVEYOUR_DELETIONS_PIPE'), sql.indexOf('-- 8.'));
+    expect(pipe).toContain('COPY INTO CONVEYOUR_DELETIONS (RECORD, _ID, DELETED_AT, LAST_UPDATED_AT, COLLECTION, DT, SOURCE, FILE_NAME)');
+    expect(pipe).toContain("PATTERN = 'deletions/collection=[^/]+/dt=[0-9-]+/[^/]+[.]ndjson[.]gz';");
+    expect(pipe.slice(pipe.indexOf('SELECT'), pipe.indexOf('FROM @'))).not.toMatch(/::[A-Z]|(?<!TRY_)CAST\(|(?<!TRY_)TO_DATE\(|TO_NUMBER\(/);
+  });
+
+  it("leaves out of the current view the records whose newest tombstone covers their latest version", () => {
+    const view = sql.slice(sql.indexOf('CREATE OR REPLACE VIEW CONVEYOUR_CURRENT'), sql.indexOf('-- 9.'));
+    expect(view).toContain('FROM CONVEYOUR_LATEST l');
+    expect(view).toMatch(/MAX\(LAST_UPDATED_AT\) AS LAST_UPDATED_AT\s+FROM CONVEYOUR_DELETIONS\s+GROUP BY COLLECTION, SOURCE, _ID/);
+    expect(view).toContain('ON d.COLLECTION = l.COLLECTION AND d.SOURCE = l.SOURCE AND d._ID = l._ID');
+    expect(view).toContain('WHERE d._ID IS NULL OR d.LAST_UPDATED_AT < COALESCE(l.UPDATED_AT, TRY_TO_NUMBER(TO_VARCHAR(l.RECORD:created_at)), 0);');
   });
 
   it('prefixes every object name and emits USE statements when asked', () => {
@@ -82,6 +99,9 @@ describe("the pipe's file-name patterns", () => {
   const relative = (source: string, range: string) =>
     landingKey({ prefix: '', source, collection: 'lesson_transcripts', window: { start: 1, end: 2 }, run: '0b5e8a52-1d3c-4f6a-8e9b-7c2d1f0a3e64', generation: 0, range }, '2024-02-29');
 
+  const tombstones = (source: string) =>
+    deletionsKey({ prefix: '', source, collection: 'contacts', coverage: { start: 1, end: 2 }, run: '0b5e8a52-1d3c-4f6a-8e9b-7c2d1f0a3e64', generation: 0 }, '2024-03-01', 'd000000-000004');
+
   it('extract collection, dt and source from a landing key', () => {
     const name = relative('acme_eu-1', 'c1i0-c2i3');
     expect(new RegExp(FILE_NAME_PATTERNS.collection).exec(name)?.[1]).toBe('lesson_transcripts');
@@ -94,6 +114,17 @@ describe("the pipe's file-name patterns", () => {
     expect(files.test(relative('acme', 'p000001-000002'))).toBe(true);
     expect(files.test('collection=events/dt=2024-01-01/manifest.json')).toBe(false);
     expect(files.test('athena-results/abc.csv')).toBe(false);
+    expect(files.test(tombstones('acme'))).toBe(false);
+  });
+
+  it('match tombstone files in the deletions pipe, and read collection, dt and source from them', () => {
+    const deletions = new RegExp(`^${FILE_NAME_PATTERNS.deletions}$`);
+    const name = tombstones('acme_eu-1');
+    expect(deletions.test(name)).toBe(true);
+    expect(deletions.test(relative('acme', 'p000001-000002'))).toBe(false);
+    expect(new RegExp(FILE_NAME_PATTERNS.collection).exec(name)?.[1]).toBe('contacts');
+    expect(new RegExp(FILE_NAME_PATTERNS.dt).exec(name)?.[1]).toBe('2024-03-01');
+    expect(new RegExp(FILE_NAME_PATTERNS.source).exec(name)?.[1]).toBe('acme_eu-1');
   });
 });
 

@@ -339,6 +339,17 @@ describe('alarms', () => {
     expect(overlap).toBe(60);
   });
 
+  it('fire per source while a coverage gap is open, a missing CoverageGapsOpen counting as none', () => {
+    for (const source of new Set(PAIRS.map(([name]) => name))) {
+      const [alarm] = find(MetricName.CoverageGapsOpen, { service: SERVICE_NAME, source });
+      expect(
+        [alarm?.Namespace, alarm?.Statistic, alarm?.Period, alarm?.Threshold, alarm?.ComparisonOperator, alarm?.EvaluationPeriods, alarm?.TreatMissingData],
+        source,
+      ).toEqual([METRIC_NAMESPACE, 'Maximum', 300, 1, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching']);
+      expect(alarm?.AlarmDescription).toContain('npm run gaps -- list');
+    }
+  });
+
   it('all notify the topic, which e-mails the configured address over TLS only', () => {
     const topic = idOf(synth.stack.monitoring.topic!);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
@@ -359,7 +370,7 @@ describe('dashboard', () => {
       for (const metric of [MetricName.LagSeconds, MetricName.RunFailures, MetricName.CursorRestarts, MetricName.WindowSplits]) {
         expect(series).toContain(`${METRIC_NAMESPACE} ${metric} collection ${collection} service ${SERVICE_NAME} source ${source}`);
       }
-      for (const metric of [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries]) {
+      for (const metric of [MetricName.RecordsLanded, MetricName.PagesFetched, MetricName.Retries, MetricName.CoverageGapsOpen]) {
         expect(series).toContain(`${METRIC_NAMESPACE} ${metric} service ${SERVICE_NAME} source ${source}`);
       }
     }
@@ -370,11 +381,13 @@ describe('dashboard', () => {
 });
 
 describe('Athena', () => {
-  const tables = () => resourcesOf(synth.json, 'AWS::Glue::Table').map(([, t]) => t.Properties.TableInput);
+  const allTables = () => resourcesOf(synth.json, 'AWS::Glue::Table').map(([, t]) => t.Properties.TableInput);
+  const tables = () => allTables().filter((t) => t.Name !== 'deletions');
+  const deletions = () => allTables().find((t) => t.Name === 'deletions');
 
-  it('has one table per enabled collection, read with the OpenX JSON SerDe that skips malformed lines', () => {
-    expect(tables().map((t) => t.Name).sort()).toEqual([...COLLECTIONS].sort());
-    for (const table of tables()) {
+  it('has one table per enabled collection and a deletions table, read with the OpenX JSON SerDe that skips malformed lines', () => {
+    expect(allTables().map((t) => t.Name).sort()).toEqual([...COLLECTIONS, 'deletions'].sort());
+    for (const table of allTables()) {
       expect(table.StorageDescriptor.SerdeInfo).toEqual({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: { 'ignore.malformed.json': 'true' } });
     }
   });
@@ -400,10 +413,29 @@ describe('Athena', () => {
     expect(columns('message_reports')).toEqual(expect.arrayContaining(['con_id:string', 'message_id:string', 'status:string']));
   });
 
-  it('saves a latest-version query per collection in a workgroup that encrypts its results', () => {
+  it('projects the deletions table on collection (the enabled ones) and dt, over the deletions keys, tombstone fields as columns', () => {
+    const table = deletions();
+    expect(table.PartitionKeys).toEqual([expect.objectContaining({ Name: 'collection', Type: 'string' }), expect.objectContaining({ Name: 'dt', Type: 'string' })]);
+    expect(table.StorageDescriptor.Columns.map((c: any) => `${c.Name}:${c.Type}`)).toEqual(['_id:string', 'deleted_at:bigint', 'last_updated_at:bigint']);
+    expect(table.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.collection.type': 'enum',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '1999-01-01,NOW',
+    });
+    expect(table.Parameters['projection.collection.values'].split(',').sort()).toEqual([...COLLECTIONS].sort());
+    const template = (table.Parameters['storage.location.template']['Fn::Join'][1] as any[]).map((part) => referencedId(part) ?? part).join('');
+    expect(template).toBe(`s3://${idOf(synth.stack.landing.bucket)}/${PREFIX}deletions/collection=\${collection}/dt=\${dt}/`);
+  });
+
+  it('saves a latest-version and a current-state query per collection in a workgroup that encrypts its results', () => {
     const queries = resourcesOf(synth.json, 'AWS::Athena::NamedQuery').map(([, q]) => q.Properties);
-    expect(queries).toHaveLength(COLLECTIONS.length);
+    expect(queries).toHaveLength(2 * COLLECTIONS.length);
     for (const query of queries) expect(query.QueryString).toMatch(/row_number\(\) OVER \(PARTITION BY source, "_id" ORDER BY updated_at DESC/);
+    const current = queries.filter((query) => query.Name.endsWith(': current state (deleted ids left out)'));
+    expect(current.map((query) => query.Name.split(':')[0]).sort()).toEqual([...COLLECTIONS].sort());
+    for (const query of current) expect(query.QueryString).toMatch(/LEFT JOIN deleted ON deleted.source = latest.source AND deleted."_id" = latest."_id"/);
     synth.template.hasResourceProperties('AWS::Athena::WorkGroup', {
       WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } }) }),
     });

@@ -120,3 +120,57 @@ describe('the runtime logger', () => {
     expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ message: 'hello', function_request_id: 'req-1234' })]);
   });
 });
+
+describe('the runtime’s environment', () => {
+  const ENV = {
+    PIPELINE_SOURCES: JSON.stringify([{ name: 'dev', baseUrl: 'http://127.0.0.1:9', collections: ['events'] }]),
+    LANDING_BUCKET: 'bucket',
+    CHECKPOINT_TABLE: 'table',
+    CONTINUATION_QUEUE_URL: 'http://127.0.0.1:9/queue',
+    AWS_REGION: 'us-east-1',
+    CONVEYOUR_APPKEY: 'key',
+    CONVEYOUR_TOKEN: 'token',
+    CONVEYOUR_RETRY_MAX_ATTEMPTS: '3',
+  };
+  const CONTEXT = { awsRequestId: 'req-1', functionName: 'tick', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tick', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 60_000 };
+
+  it('is read while the runtime is built (cold start) and never again by an invocation', async () => {
+    // Prepare: an environment that records every read after the build.
+    let building = true;
+    const lateReads: string[] = [];
+    const env = new Proxy(ENV as Record<string, string | undefined>, {
+      get: (target, name) => {
+        if (!building && typeof name === 'string') lateReads.push(name);
+        return target[name as string];
+      },
+      ownKeys: (target) => {
+        if (!building) lateReads.push('(every variable)');
+        return Reflect.ownKeys(target);
+      },
+    });
+    const runtime = createRuntime(env);
+    building = false;
+
+    // Act: what an invocation does with the runtime.
+    const sources = await runtime.sources();
+    runtime.deps(CONTEXT as never);
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      runtime.report({ runs: [], continuations: 0, failures: [] }, 'tick', Date.now());
+    } finally {
+      write.mockRestore();
+    }
+
+    // Assess
+    expect(sources.map((source) => source.pages)).toEqual([expect.any(ConveYourClient)]);
+    expect(lateReads).toEqual([]);
+  });
+
+  it.each(['CONVEYOUR_APPKEY', 'CONVEYOUR_TOKEN'])('without %s, a source that has no secretId fails the cold start, naming the variable', (name) => {
+    expect(() => createRuntime({ ...ENV, [name]: '' })).toThrow(`${name} is required`);
+  });
+
+  it('a bad POWERTOOLS_LOG_LEVEL fails the cold start, naming it and the valid levels', () => {
+    expect(() => createRuntime({ ...ENV, POWERTOOLS_LOG_LEVEL: 'loud' })).toThrow("POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got 'loud'");
+  });
+});

@@ -14,8 +14,12 @@ import { clientTuningFromEnv } from '../../functions/conveyour/tuning.js';
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import { loadPipelineConfig } from '../../functions/handlers/config.js';
 import { parseContinuationMessage } from '../../functions/pipeline/messages.js';
+import { emptyCheckpoint } from '../../functions/pipeline/checkpoint.js';
+import { withCoverageGap } from '../../functions/pipeline/coverageGaps.js';
+import { parseGapsArgs } from '../../infra/gaps/args.js';
+import { ackTargets } from '../../infra/gaps/select.js';
 
-export type Entry = 'function environment' | 'ConveYour client environment' | 'ConveYour response' | 'continuation message';
+export type Entry = 'function environment' | 'ConveYour client environment' | 'ConveYour response' | 'continuation message' | 'npm run gaps';
 
 export interface BadInputCase {
   entry: Entry;
@@ -82,6 +86,20 @@ const DEAD_LETTER =
   'reported as a failed batch item; SQS redelivers it and after 5 receives moves it to the dead-letter queue (alarm); no checkpoint is touched, and the next tick resumes any run in flight';
 function message(input: string, body: string, error: string): BadInputCase {
   return { entry: 'continuation message', input, act: () => parseContinuationMessage(body, CATALOG), error, outcome: DEAD_LETTER };
+}
+
+const GAPS_OUTCOME = 'npm run gaps exits 2 before any write: the checkpoints are unchanged';
+function gapsFlags(input: string, argv: string[], error: string): BadInputCase {
+  return { entry: 'npm run gaps', input, act: () => parseGapsArgs(argv), error, outcome: GAPS_OUTCOME };
+}
+/** Two sources with checkpoints of events: acme with a gap at second 1700000000, beta with one at 1700000100. */
+const GAP_CHECKPOINTS = [
+  withCoverageGap({ ...emptyCheckpoint({ source: 'acme', collection: 'events' }), version: 1 }, { collection: 'events', second: 1_700_000_000, returned: 100_000, foundAtMs: NOW_MS }),
+  withCoverageGap({ ...emptyCheckpoint({ source: 'beta', collection: 'events' }), version: 1 }, { collection: 'events', second: 1_700_000_100, returned: 100_000, foundAtMs: NOW_MS }),
+];
+function gapsAck(input: string, target: { second: number | 'all'; source?: string }, error: string): BadInputCase {
+  const selector = target.second === 'all' ? ('all' as const) : { second: target.second };
+  return { entry: 'npm run gaps', input, act: () => ackTargets(GAP_CHECKPOINTS, { collection: 'events', selector, source: target.source }), error, outcome: GAPS_OUTCOME };
 }
 
 export const BAD_INPUT_CASES: BadInputCase[] = [
@@ -195,6 +213,14 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     `not json ${'x'.repeat(300)}`,
     `continuation message is not JSON: ${JSON.stringify(`not json ${'x'.repeat(111)}…`)}`,
   ),
+  gapsFlags('no command', ['--collection=events'], 'the command must be list or ack, got none (npm run gaps -- --help)'),
+  gapsFlags('ack without --second', ['ack', '--collection=events'], `--second is required with ack: the gap's second in unix seconds (npm run gaps -- list shows it), or all`),
+  gapsFlags('--second as a date', ['ack', '--collection=events', '--second=2026-01-15T12:00:00Z'], `--second must be unix seconds (an integer >= 0, as list shows it) or all, got '2026-01-15T12:00:00Z'`),
+  gapsFlags('an unknown collection', ['ack', '--collection=emails', '--second=1'], `--collection 'emails' is not a ConveYour collection; valid: ${COLLECTIONS}`),
+  gapsFlags('--wait over an hour', ['ack', '--collection=events', '--second=1', '--wait=7200'], `--wait must be an integer <= 3600, got '7200'`),
+  gapsAck('ack of a second with no gap', { second: 1_700_000_001, source: 'acme' }, 'events of source acme has no open coverage gap at second 1700000001 (2023-11-14T22:13:21Z); open: acme/1700000000 (npm run gaps -- list)'),
+  gapsAck('ack of all, open in two sources, without --source', { second: 'all' }, 'events: the gap is open in sources acme, beta: pass --source=NAME'),
+  gapsAck('ack of a source with no checkpoint', { second: 1_700_000_000, source: 'gamma' }, "source 'gamma' has no checkpoint of events; sources that have one: acme, beta"),
 ];
 
 /** API responses that must go through the client and the pipeline whole: what lands, or why nothing does. */

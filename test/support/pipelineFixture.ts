@@ -1,7 +1,7 @@
 /** Wires the core with in-memory ports and a controllable clock, for unit tests. */
 import type { ConveYourRecord } from '../../functions/conveyour/types.js';
 import { Budget } from '../../functions/pipeline/budget.js';
-import type { RunDeps, RunPolicy } from '../../functions/pipeline/runCollection.js';
+import type { RunDeps, RunPolicy } from '../../functions/pipeline/ports.js';
 import { silentLog } from '../../functions/pipeline/ports.js';
 import { MemoryCheckpointStore } from './memoryCheckpointStore.js';
 import { MemorySink } from './memorySink.js';

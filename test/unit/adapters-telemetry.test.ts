@@ -59,6 +59,7 @@ describe('telemetry', () => {
     });
 
     const summary = JSON.parse(lines.find((line) => line.includes('tick done'))!);
+    expect(summary.retries).toEqual({ acme: 3 });
     expect(summary.runs).toEqual([
       expect.objectContaining({ collection: 'events', records: 120, files: 1, bytes: 2048, window: busy.window, lagSeconds: 60 }),
       expect.objectContaining({ collection: 'contacts', records: 5 }),
@@ -85,6 +86,16 @@ describe('telemetry', () => {
     expect(emf[0]).not.toHaveProperty('RunFailures');
     expect(emf[1]).toMatchObject({ source: 'acme', collection: 'contacts', RunFailures: 1, CursorRestarts: 1, WindowSplits: 2 });
     expect(emf[1]).not.toHaveProperty('LagSeconds');
+  });
+
+  it('publishes the open coverage gaps per source, summed over its collections, idle ones too, and never a zero', () => {
+    const runs = [run({ openGaps: 2 }), run({ key: { source: 'acme', collection: 'tags' }, openGaps: 1 }), run({ key: { source: 'beta', collection: 'events' }, openGaps: 0 })];
+
+    reportInvocation(createLogger(), createMetrics(), { runs, continuations: 0, failures: [] }, options);
+
+    const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+    expect(emf).toEqual([expect.objectContaining({ source: 'acme', CoverageGapsOpen: 3 })]);
+    expect(emf[0]).not.toHaveProperty('collection');
   });
 
   it('publishes the lag of a collection that fails before its first success, from the window it could not read', () => {

@@ -165,6 +165,20 @@ describe('ConveYourClient: retries', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('waits for its pacer before every attempt, a retry included, and names the retry by code in its event', async () => {
+    agent.get(ORIGIN).intercept({ path: isStreamPath }).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    reply(200, pageBody(records('a'), 'q1', 'c1'));
+    reply(200, pageBody(records('b'), 'q1'));
+    const order: string[] = [];
+    const pacer = { take: async () => void order.push(`take before call ${calls().length + 1}`) };
+    const seen: RequestEvent[] = [];
+
+    await collect(fastClient(agent, { pacer, onEvent: (e) => seen.push(e) }).pages(events));
+
+    expect(order).toEqual(['take before call 1', 'take before call 2', 'take before call 3']);
+    expect(seen.filter((e) => e.type === 'retry').map((e) => e.code)).toEqual(['CONVEYOUR_NETWORK']);
+  });
+
   it('waits at least the Retry-After seconds of a 429', async () => {
     reply(429, errorBody('rate_limited'), { 'retry-after': '3' });
     reply(200, pageBody(records('a')));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../functions/conveyour/errors.js';
 import { type ContactTranscripts, lessonTranscripts, resumeAfter } from '../../functions/conveyour/lessonTranscripts.js';
+import type { PageOptions } from '../../functions/conveyour/types.js';
 import { collect, FakeSource, records, WINDOW } from './conveyour-fixtures.js';
 
 const contactIds = (items: ContactTranscripts[]) => items.map((item) => item.contact._id);
@@ -151,6 +152,25 @@ describe('lessonTranscripts', () => {
     const rest = await collect(lessonTranscripts(source, WINDOW, { resume: point }));
     expect(point).toEqual({ contactsPage: { queryId: 'qc', cursor: 'qc-c1', sequence: 1 }, nextIndexInPage: 1 });
     expect(contactIds(rest)).toEqual(['c', 'd']);
+  });
+
+  it("hands the caller's remaining time to every query it opens, so no retry waits past the deadline", async () => {
+    // Prepare
+    const source = new FakeSource({ contacts: [records('a', 'b')] });
+    const seen: Array<{ collection: string; remaining: number | undefined }> = [];
+    const pages = source.pages.bind(source);
+    source.pages = (query, options: PageOptions = {}) => {
+      seen.push({ collection: query.collection, remaining: options.remainingMs?.() });
+      return pages(query, options);
+    };
+    // Act
+    await collect(lessonTranscripts(source, WINDOW, { concurrency: 2, remainingMs: () => 1_234 }));
+    // Assess
+    expect(seen).toEqual([
+      { collection: 'contacts', remaining: 1_234 },
+      { collection: 'lesson_transcripts', remaining: 1_234 },
+      { collection: 'lesson_transcripts', remaining: 1_234 },
+    ]);
   });
 
   it('rejects a concurrency below one', () => {

@@ -68,6 +68,36 @@ describe('runCollection', () => {
     assertMonotonic(store);
   });
 
+  it('stops lesson_transcripts at the budget like pages: the contacts landed are checkpointed and a continuation lands the rest', async () => {
+    const contacts = Array.from({ length: 12 }, (_, i) => ({ _id: `c${i}`, created_at: NOW - 900 + i, updated_at: NOW - 900 + i }));
+    const transcripts = contacts.map((contact, i) => ({ _id: `t${i}`, con_id: contact._id, created_at: NOW - 800 + i, updated_at: NOW - 800 + i }));
+    let remaining = 5_000;
+    const { deps, sink, store } = fixture({
+      records: (collection) => (collection === 'contacts' ? contacts : transcripts),
+      remainingMs: () => remaining,
+      source: { pageSize: 2, beforePage: ({ query }) => void (query.collection === 'lesson_transcripts' && (remaining -= 900)) },
+    });
+    const transcriptsKey = { source: 'acme', collection: 'lesson_transcripts' };
+
+    const first = await runCollection(transcriptsKey, 'tick', deps('invocation-1'));
+
+    expect(first.status).toBe('budget-spent');
+    expect(first.records).toBeGreaterThan(0);
+    expect(first.records).toBeLessThan(transcripts.length);
+    const saved = await store.load(transcriptsKey);
+    expect(saved?.inFlight?.transcripts).toMatchObject({ contacts: first.records, next: expect.anything() });
+    expect(saved?.lease).toBeUndefined();
+    expect(sink.records()).toHaveLength(first.records);
+
+    remaining = 600_000;
+    const second = await runCollection(transcriptsKey, 'continue', deps('invocation-2'));
+
+    expect(second.status).toBe('caught-up');
+    expect(idsOf(sink.records())).toEqual(idsOf(transcripts));
+    expect(sink.rewrites).toEqual([]);
+    assertMonotonic(store);
+  });
+
   it('lands a crash between the S3 write and the checkpoint again under the same key, losing nothing', async () => {
     const records = makeRecords(30, { from: NOW - 1000, step: 10 });
     const { deps, sink, store } = fixture({ records: () => records });

@@ -141,4 +141,49 @@ describe('tail windows on the server clock', () => {
     expect(cp!.serverClock!.missingDateSinceMs).toBeGreaterThan(0);
     expect(cp!.watermark!).toBeLessThanOrEqual(w.serverNow() - SETTLE);
   });
+
+  it.each([
+    ['with versions in the overlap', true],
+    ['idle', false],
+  ])('several ticks inside one second (%s) read each window once and never move the watermark back', async (_, busy) => {
+    // Prepare: the server 90 s behind; when busy, a version in the overlap and three inside the settle margin.
+    const w = world(-90);
+    w.time.ms = 1_700_000_000_000; // the start of a second: the ticks below stay inside it
+    w.time.advance(-60_000);
+    if (busy) w.create('in-overlap');
+    w.time.advance(55_000);
+    if (busy) for (let i = 0; i < 3; i++) w.create();
+    w.time.advance(5_000);
+    const first = await runCollection(key, 'tick', w.deps());
+    const second = w.serverNow();
+    const reported = [first.watermark!];
+    const landedPerTick: number[] = [];
+
+    // Act: four more ticks in the same second, 200 ms apart.
+    for (let tick = 0; tick < 4; tick++) {
+      w.time.advance(200);
+      const before = w.sink.records().length;
+      const run = await runCollection(key, 'tick', w.deps());
+      expect(run.status).not.toBe('failed');
+      reported.push(run.watermark!);
+      landedPerTick.push(w.sink.records().length - before);
+    }
+
+    // Assess: still the same server second; the watermark stays at its settled end, reported and stored alike.
+    expect(w.serverNow()).toBe(second);
+    expect(reported).toEqual(reported.map(() => second - SETTLE));
+    assertMonotonic(w.store);
+    expect((await w.store.load(key))!.watermark).toBe(second - SETTLE);
+    // Each tick read its window [watermark - overlap, server now) once: the four versions in it
+    // (the overlap's, and those read but not claimed inside the margin), no split half or restart read twice.
+    const perTick = busy ? 4 : 0;
+    expect(landedPerTick).toEqual([perTick, perTick, perTick, perTick]);
+    expect(w.sink.rewrites).toEqual([]);
+    // Once the margin has passed, the next tick claims the second's versions and moves on.
+    w.time.advance(SETTLE * 1000 + 1000);
+    const later = await runCollection(key, 'tick', w.deps());
+    expect(later.watermark!).toBeGreaterThan(second - SETTLE);
+    expect(w.created().filter((id) => !w.landed().has(id))).toEqual([]);
+    assertMonotonic(w.store);
+  });
 });

@@ -33,6 +33,24 @@ describe('simulator CLI flags', () => {
     expect(parseCliArgs(['--clock-offset=-150:150'])).toEqual({ help: false, options: { port: 8787, clockOffsetSeconds: { min: -150, max: 150 } } });
   });
 
+  it('parses --bursts as COLLECTION:RECORDS@SECONDS entries', () => {
+    expect(parseCliArgs(['--bursts=events:100001@-3600,contacts:50@120'])).toEqual({
+      help: false,
+      options: { port: 8787, bursts: [{ collection: 'events', records: 100_001, atSeconds: -3600 }, { collection: 'contacts', records: 50, atSeconds: 120 }] },
+    });
+  });
+
+  it('parses the live modes the tail cannot see', () => {
+    expect(parseCliArgs(['--live', '--late-writes=0.05:90-150', '--deletions=events:2,contacts:0.5', '--transcript-changes=3'])).toEqual({
+      help: false,
+      options: {
+        port: 8787,
+        live: { lateWrites: { fraction: 0.05, delaySeconds: { min: 90, max: 150 } }, deletionsPerMinute: { events: 2, contacts: 0.5 }, transcriptChangesPerMinute: 3 },
+      },
+    });
+    expect(parseCliArgs(['--live', '--late-writes=0.1:60'])).toMatchObject({ options: { live: { lateWrites: { fraction: 0.1, delaySeconds: 60 } } } });
+  });
+
   it('recognises --help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
   });
@@ -50,6 +68,12 @@ describe('simulator CLI flags', () => {
     [['stray'], /unexpected argument 'stray'/],
     [['--clock-offset=soon'], /--clock-offset must be a number of seconds \(negative: behind\) or MIN:MAX, got 'soon'/],
     [['--clock-offset=5:-5'], /--clock-offset MIN:MAX needs MIN <= MAX, got '5:-5'/],
+    [['--bursts=events:5'], /--bursts: 'events:5' is not COLLECTION:RECORDS@SECONDS/],
+    [['--bursts=users:5@-1'], /--bursts: 'users' is not a collection/],
+    [['--late-writes=0.1:60'], /--late-writes needs --live/],
+    [['--deletions=events:1', '--transcript-changes=2'], /--deletions, --transcript-changes need --live/],
+    [['--live', '--late-writes=often'], /--late-writes must be FRACTION:SECONDS or FRACTION:MIN-MAX/],
+    [['--live', '--deletions=users:1'], /--deletions: 'users' is not a collection/],
     [['--clock-offset=1:2:3'], /--clock-offset must be SECONDS or MIN:MAX/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(CliArgsError);

@@ -58,6 +58,13 @@ export const SOURCE_FROM_PATH_REGEX = SOURCE_FROM_KEY_PATTERN;
 export function latestVersionQuery(database: string, collection: CollectionName): string {
   return [
     `-- Latest version of each ${collection} record. Only a filter on dt scans less (updated_at is read from every file): WHERE dt >= '2024-01-01' inside "versions" gives the latest version of the records updated since then.`,
+    ...rankedVersions(database, collection),
+    'SELECT * FROM ranked WHERE version_rank = 1',
+  ].join('\n');
+}
+
+function rankedVersions(database: string, collection: CollectionName): string[] {
+  return [
     'WITH versions AS (',
     `  SELECT t.*, "$path" AS landing_file, regexp_extract("$path", '${SOURCE_FROM_PATH_REGEX}', 1) AS source`,
     `  FROM "${database}"."${collection}" t`,
@@ -65,6 +72,44 @@ export function latestVersionQuery(database: string, collection: CollectionName)
     '  SELECT versions.*, row_number() OVER (PARTITION BY source, "_id" ORDER BY updated_at DESC, landing_file DESC) AS version_rank',
     '  FROM versions',
     ')',
-    'SELECT * FROM ranked WHERE version_rank = 1',
+  ];
+}
+
+/** The Glue table of every collection's tombstones (partitioned by collection and dt). */
+export const DELETIONS_TABLE = 'deletions';
+
+/**
+ * A tombstone's columns. `collection` is a partition key (the folder), not a column: Glue refuses
+ * a column named like a partition key, and the folder and the line always agree.
+ */
+export const DELETION_COLUMNS: readonly ColumnSpec[] = [
+  { name: '_id', type: 'string', comment: 'the deleted record id' },
+  { name: 'deleted_at', type: 'bigint', comment: 'unix seconds: when a complete rescan found the id gone (dt is its UTC date)' },
+  { name: 'last_updated_at', type: 'bigint', comment: "unix seconds: the newest version the landing zone held; it and every older version are deleted" },
+];
+
+/**
+ * Current state of one collection: the latest version of each record, less the records deleted
+ * since it. A tombstone deletes the versions up to its `last_updated_at`; a version stamped after
+ * it (the id came back, or the tail landed a write the rescan could not see yet) is live again.
+ * The comparison is with `last_updated_at`, the server's own stamp, not `deleted_at`: that is the
+ * rescan's clock, and a late-visible write can be stamped before it.
+ */
+export function currentStateQuery(database: string, collection: CollectionName): string {
+  return [
+    `-- Current state of ${collection}: the latest version of each record, without the records a rescan found deleted (table ${DELETIONS_TABLE}).`,
+    ...rankedVersions(database, collection),
+    ', latest AS (',
+    '  SELECT * FROM ranked WHERE version_rank = 1',
+    '), deleted AS (',
+    `  SELECT regexp_extract("$path", '${SOURCE_FROM_PATH_REGEX}', 1) AS source, "_id", max(last_updated_at) AS last_updated_at`,
+    `  FROM "${database}"."${DELETIONS_TABLE}"`,
+    `  WHERE collection = '${collection}'`,
+    '  GROUP BY 1, 2',
+    ')',
+    'SELECT latest.*',
+    'FROM latest',
+    'LEFT JOIN deleted ON deleted.source = latest.source AND deleted."_id" = latest."_id"',
+    'WHERE deleted."_id" IS NULL OR deleted.last_updated_at < coalesce(latest.updated_at, latest.created_at, 0)',
   ].join('\n');
 }

@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { deletionsPrefix } from '../../../functions/rescan/deletions.js';
 import { acknowledge } from './acknowledge.js';
 
 export interface LandingZoneProps {
@@ -75,5 +76,10 @@ export class LandingZone extends Construct {
 
   collectionPrefix(collection: string): string {
     return `${this.prefix}collection=${collection}/`;
+  }
+
+  /** `s3://bucket/prefix/deletions/`: every collection's tombstones, `collection=.../dt=.../` below. */
+  get deletionsUrl(): string {
+    return `s3://${this.bucket.bucketName}/${deletionsPrefix(this.prefix)}`;
   }
 }

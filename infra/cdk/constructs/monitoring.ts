@@ -40,8 +40,9 @@ const FIVE_MINUTES = Duration.minutes(5);
 /**
  * Per collection: a lag alarm and a failed-runs alarm, 2 × $0.10 a month (standard alarms,
  * us-east-1 prices), i.e. $1.80 a month for a source with all nine collections; per source a
- * clock-offset alarm on two statistics of one metric, $0.20. Their metrics cost only in the hours
- * they are published, which is only while a collection (or a source's clock) needs attention.
+ * clock-offset alarm on two statistics of one metric, $0.20, and the coverage-gap alarm, $0.10.
+ * Their metrics cost only in the hours they are published, which is only while a collection (or
+ * a source's clock) needs attention.
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -170,6 +171,17 @@ export class Monitoring extends Construct {
         // Published only from 3 s either way (telemetry.ts): no data is clocks in step.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      // One per source, not per collection: a gap wants a person whichever collection it is in,
+      // and the status and npm run gaps name it. Published only while a gap is open.
+      this.add(`CoverageGaps-${source}`, {
+        alarmDescription: `${source}: a second returned the API's cap of records, so records of it may be missing from the landing zone. It stays open until acknowledged: npm run gaps -- list names it (README: Coverage gaps).`,
+        metric: sourceMetric(MetricName.CoverageGapsOpen, source, 'Maximum', { labelled: false }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published by every tick while a gap is open, never as a zero: no data is no open gap.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -196,7 +208,12 @@ export class Monitoring extends Construct {
         right: [...perCollection(MetricName.CursorRestarts, 'Sum'), ...perCollection(MetricName.WindowSplits, 'Sum')],
         width: 12,
       }),
-      new cloudwatch.GraphWidget({ title: 'ConveYour retries per source', left: perSource(MetricName.Retries, 'Sum'), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'ConveYour retries and open coverage gaps per source',
+        left: perSource(MetricName.Retries, 'Sum'),
+        right: perSource(MetricName.CoverageGapsOpen, 'Maximum'),
+        width: 12,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -281,13 +298,13 @@ function clockOffsetMagnitude(source: string): cloudwatch.MathExpression {
 }
 
 /** A per-source pipeline metric (records, pages, retries), with the exact dimensions it is published with. */
-export function sourceMetric(metricName: MetricNameValue, source: string, statistic: string): cloudwatch.Metric {
+export function sourceMetric(metricName: MetricNameValue, source: string, statistic: string, { labelled = true }: { labelled?: boolean } = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRIC_NAMESPACE,
     metricName,
     dimensionsMap: sourceDimensions(source),
     statistic,
     period: FIVE_MINUTES,
-    label: `${source} ${metricName}`,
+    ...(labelled ? { label: `${source} ${metricName}` } : {}),
   });
 }

@@ -3,7 +3,8 @@
  * table per collection, partitioned by `dt` with partition projection (Athena computes the
  * partitions from the date range and the key template, so no crawler, MSCK REPAIR or
  * ALTER TABLE ADD PARTITION is ever needed), a workgroup that encrypts and expires its
- * results, and a saved "latest version" query per collection.
+ * results, and saved "latest version" and "current state" queries per collection. A `deletions`
+ * table (partitioned by collection and dt, projected too) holds the rescan's tombstones.
  */
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
@@ -11,7 +12,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { CollectionName } from '../../../functions/conveyour/collections.js';
-import { columnsOf, latestVersionQuery } from './athenaSchema.js';
+import { columnsOf, currentStateQuery, DELETION_COLUMNS, DELETIONS_TABLE, latestVersionQuery } from './athenaSchema.js';
 import type { LandingZone } from './landingZone.js';
 
 export interface WarehouseProps {
@@ -36,6 +37,7 @@ export class Warehouse extends Construct {
   readonly workGroup: athena.CfnWorkGroup;
   readonly results: s3.Bucket;
   readonly tables = new Map<CollectionName, glue.CfnTable>();
+  readonly deletions: glue.CfnTable;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
@@ -86,6 +88,43 @@ export class Warehouse extends Construct {
       this.tables.set(collection, table);
     }
 
+    this.deletions = new glue.CfnTable(this, 'Table-deletions', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: DELETIONS_TABLE,
+        description: "Tombstones: ids a complete rescan found deleted (see each collection's current-state query)",
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [
+          { name: 'collection', type: 'string', comment: 'the collection of the deleted ids' },
+          { name: 'dt', type: 'string', comment: 'UTC date of deleted_at (yyyy-MM-dd)' },
+        ],
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'json',
+          compressionType: 'gzip',
+          'projection.enabled': 'true',
+          'projection.collection.type': 'enum',
+          'projection.collection.values': props.collections.join(','),
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': `${props.historyStart},NOW`,
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          'storage.location.template': `${landing.deletionsUrl}collection=\${collection}/dt=\${dt}/`,
+        },
+        storageDescriptor: {
+          location: landing.deletionsUrl,
+          columns: [...DELETION_COLUMNS],
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          compressed: true,
+          serdeInfo: { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true' } },
+        },
+      },
+    });
+    this.deletions.node.addDependency(this.database);
+
     this.results = new s3.Bucket(this, 'QueryResults', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -123,6 +162,14 @@ export class Warehouse extends Construct {
         queryString: latestVersionQuery(this.databaseName, collection),
       });
       query.node.addDependency(this.workGroup, this.database);
+      const current = new athena.CfnNamedQuery(this, `Current-${collection}`, {
+        name: `${collection}: current state (deleted ids left out)`,
+        description: `The latest version of each ${collection} record, without those a rescan found deleted (table ${DELETIONS_TABLE})`,
+        database: this.databaseName,
+        workGroup: props.name,
+        queryString: currentStateQuery(this.databaseName, collection),
+      });
+      current.node.addDependency(this.workGroup, this.database, this.deletions);
     }
   }
 }

@@ -3,7 +3,7 @@
  * and what would be valid. `--flag=value` and `--flag value` both work.
  */
 import { isFaultKind, FAULT_KINDS, type FaultConfig, type FaultKind } from './faults.js';
-import type { SimulatorOptions } from './options.js';
+import type { LiveOptions, SimulatorOptions } from './options.js';
 import { WINDOWED_COLLECTIONS, type WindowedCollection } from './catalog.js';
 
 export class CliArgsError extends Error {
@@ -26,8 +26,17 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
   --clock-offset=S|MIN:MAX  the server's clock runs S seconds ahead (negative: behind) of this
                          machine's, or a seeded draw in [MIN, MAX]: stamps, 'now' phrases, cursor
                          lifetimes and the Date header all follow it (default 0)
+  --bursts=C:N@S,...     N records of collection C created in one second, S seconds after the
+                         start (negative: in the history; positive: needs --live), e.g.
+                         events:100001@-3600 (more than the query cap: a second no query reads whole)
   --live                 create and update records as time passes
   --live-interval=MS     how often live mode generates (default 1000)
+  --late-writes=F:S|F:MIN-MAX  live mode: a seeded fraction F of versions is visible to queries only
+                         S seconds (or a seeded MIN-MAX) after its stamp; under the version gap (180)
+  --deletions=C:N,...    live mode: N records of collection C deleted per minute (contacts take
+                         their transcripts along), e.g. events:2,contacts:0.5
+  --transcript-changes=N live mode: N transcripts per minute added to, or changed on, a contact
+                         that itself does not change
   --faults=SPEC          e.g. 500:0.05,hang:0.01,429@3 (kind:probability or kind@request-number)
                          kinds: ${FAULT_KINDS.join(', ')}
   --fault-seed=N  --retry-after=S  --hang-ms=MS  --faults-only-for=first|next|all
@@ -36,7 +45,7 @@ export const USAGE = `Usage: npx tsx infra/local/simulator/main.ts [flags]
 
 const VALUE_FLAGS = [
   'port', 'seed', 'page-size', 'query-cap', 'cursor-ttl', 'history-days', 'counts', 'record-bytes', 'latency',
-  'rate-limit', 'clock-offset', 'live-interval', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
+  'rate-limit', 'clock-offset', 'bursts', 'live-interval', 'late-writes', 'deletions', 'transcript-changes', 'faults', 'fault-seed', 'retry-after', 'hang-ms', 'faults-only-for', 'appkey', 'token',
 ];
 const BOOLEAN_FLAGS = ['live', 'help'];
 
@@ -138,6 +147,34 @@ function parseClockOffset(raw: string): SimulatorOptions['clockOffsetSeconds'] {
   return { min, max };
 }
 
+function parseBursts(raw: string): NonNullable<SimulatorOptions['bursts']> {
+  return raw.split(',').map((part) => {
+    const match = /^([a-z_]+):(\d+)@(-?\d+)$/.exec(part.trim());
+    if (match === null) fail(`--bursts: '${part}' is not COLLECTION:RECORDS@SECONDS, e.g. events:100001@-3600`);
+    const [, name, records, at] = match as unknown as [string, string, string, string];
+    if (!(WINDOWED_COLLECTIONS as readonly string[]).includes(name)) fail(`--bursts: '${name}' is not a collection; valid: ${WINDOWED_COLLECTIONS.join(', ')}`);
+    return { collection: name as WindowedCollection, records: integerFlag('bursts records', records, 1), atSeconds: Number(at) };
+  });
+}
+
+function parseLateWrites(raw: string): NonNullable<LiveOptions['lateWrites']> {
+  const match = /^([0-9.]+):(\d+)(?:-(\d+))?$/.exec(raw.trim());
+  if (match === null) fail(`--late-writes must be FRACTION:SECONDS or FRACTION:MIN-MAX, e.g. 0.05:90-150, got '${raw}'`);
+  const [, fraction, min, max] = match as unknown as [string, string, string, string | undefined];
+  const delaySeconds = max === undefined ? Number(min) : { min: Number(min), max: Number(max) };
+  return { fraction: numberFlag('late-writes fraction', fraction, 0), delaySeconds };
+}
+
+function parseDeletions(raw: string): NonNullable<LiveOptions['deletionsPerMinute']> {
+  const rates: NonNullable<LiveOptions['deletionsPerMinute']> = {};
+  for (const part of raw.split(',')) {
+    const [name = '', value = ''] = part.split(':');
+    if (!(WINDOWED_COLLECTIONS as readonly string[]).includes(name)) fail(`--deletions: '${name}' is not a collection; valid: ${WINDOWED_COLLECTIONS.join(', ')}`);
+    rates[name as WindowedCollection] = numberFlag(`deletions ${name}`, value, 0);
+  }
+  return rates;
+}
+
 function parseRateLimit(raw: string): SimulatorOptions['rateLimit'] {
   const [rps = '', burst] = raw.split(':');
   const requestsPerSecond = numberFlag('rate-limit', rps, Number.MIN_VALUE);
@@ -178,9 +215,24 @@ export function parseCliArgs(argv: readonly string[]): { help: true } | { help: 
   if (rateLimit !== undefined) options.rateLimit = parseRateLimit(rateLimit);
   const clockOffset = get('clock-offset');
   if (clockOffset !== undefined) options.clockOffsetSeconds = parseClockOffset(clockOffset);
+  const bursts = get('bursts');
+  if (bursts !== undefined) options.bursts = parseBursts(bursts);
   const liveInterval = get('live-interval');
-  if (flags.has('live')) options.live = liveInterval === undefined ? {} : { intervalMs: integerFlag('live-interval', liveInterval, 0) };
-  else if (liveInterval !== undefined) fail('--live-interval needs --live');
+  const liveModes = ['live-interval', 'late-writes', 'deletions', 'transcript-changes'];
+  if (flags.has('live')) {
+    const live: LiveOptions = {};
+    if (liveInterval !== undefined) live.intervalMs = integerFlag('live-interval', liveInterval, 0);
+    const late = get('late-writes');
+    if (late !== undefined) live.lateWrites = parseLateWrites(late);
+    const deletions = get('deletions');
+    if (deletions !== undefined) live.deletionsPerMinute = parseDeletions(deletions);
+    const changes = get('transcript-changes');
+    if (changes !== undefined) live.transcriptChangesPerMinute = numberFlag('transcript-changes', changes, 0);
+    options.live = live;
+  } else {
+    const given = liveModes.filter((flag) => flags.has(flag));
+    if (given.length > 0) fail(`${given.map((flag) => `--${flag}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --live`);
+  }
   const faults = get('faults');
   if (faults !== undefined) options.faults = parseFaults(faults, flags);
   else if (['fault-seed', 'retry-after', 'hang-ms', 'faults-only-for'].some((f) => flags.has(f))) fail('--fault-seed, --retry-after, --hang-ms and --faults-only-for need --faults');

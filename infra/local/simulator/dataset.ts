@@ -6,6 +6,7 @@
 import { COLLECTIONS, type CollectionName } from '../../../functions/conveyour/collections.js';
 import type { ConveYourRecord } from '../../../functions/conveyour/types.js';
 import { COLLECTION_IDS } from './catalog.js';
+import { placeBursts, type PlacedBurst } from './bursts.js';
 import { generateHistory } from './history.js';
 import { collectionIdTag, indexOfObjectId, objectId } from './objectId.js';
 import type { ResolvedOptions } from './options.js';
@@ -26,14 +27,21 @@ export class Dataset {
   /** Per contact: its transcripts are stores.lesson_transcripts[first, first + count). */
   private transcriptFirst = new Uint32Array(0);
   private transcriptCount = new Uint8Array(0);
+  /** Per contact: transcripts added after it was created (transcript-changes mode), outside its range. */
+  private readonly addedTranscripts = new Map<number, number[]>();
+  /** Transcript versions made while their contact did not change (live transcript changes), in order. */
+  readonly transcriptChanges: Array<{ version: number; kind: 'added' | 'changed' }> = [];
   private readonly context: ShapeContext;
+  /** Every burst of the options, at its second. */
+  readonly bursts: PlacedBurst[];
 
   constructor(
-    private readonly options: ResolvedOptions,
+    readonly options: ResolvedOptions,
     /** Unix seconds at start: history ends just before it, live mode begins at it. */
     readonly startSec: number,
   ) {
     const { seed, counts } = options;
+    this.bursts = placeBursts(options.bursts, startSec);
     this.idTags = Object.fromEntries(COLLECTIONS.map((c) => [c, collectionIdTag(seed, COLLECTION_IDS[c])])) as Record<CollectionName, string>;
     const perContact = (options.transcriptsPerContact.min + options.transcriptsPerContact.max) / 2;
     const sized = (c: CollectionName): number =>
@@ -66,10 +74,27 @@ export class Dataset {
     return this.indexOf('contacts', conId);
   }
 
-  /** Index range of a contact's transcripts. */
+  /** Index range of the transcripts created with a contact (not those added later: transcriptIndices). */
   transcriptsOf(contact: number): { first: number; count: number } {
     if (contact >= this.transcriptCount.length) return { first: 0, count: 0 };
     return { first: this.transcriptFirst[contact] as number, count: this.transcriptCount[contact] as number };
+  }
+
+  /** Every transcript of a contact: those created with it, then those added later, in index order. */
+  transcriptIndices(contact: number): number[] {
+    const { first, count } = this.transcriptsOf(contact);
+    const indices = Array.from({ length: count }, (_, i) => first + i);
+    const added = this.addedTranscripts.get(contact);
+    return added === undefined ? indices : indices.concat(added);
+  }
+
+  /** A transcript added to an existing contact at `createdSec` (the contact itself does not change). */
+  addTranscriptLater(contact: number, createdSec: number): number {
+    const index = this.stores.lesson_transcripts.addRecord(createdSec, contact);
+    const added = this.addedTranscripts.get(contact);
+    if (added === undefined) this.addedTranscripts.set(contact, [index]);
+    else added.push(index);
+    return index;
   }
 
   /**

@@ -5,6 +5,7 @@
  * index order, so the same seed always yields the same history.
  */
 import { PARENTS, UPDATE_PROFILES, WINDOWED_COLLECTIONS, COLLECTION_IDS, type UpdateProfile } from './catalog.js';
+import { BurstFeed } from './bursts.js';
 import type { Dataset } from './dataset.js';
 import { Rng, hash32 } from './prng.js';
 import type { CollectionStore } from './store.js';
@@ -71,10 +72,15 @@ export function generateHistory(dataset: Dataset, options: ResolvedOptions): voi
     const id = COLLECTION_IDS[collection];
     const updates = new Rng(hash32(options.seed, id, HISTORY_STREAM, 2));
     const earliest = Math.min(earliestWithParents(dataset, collection, fromSec), endSec);
+    // A burst is a bulk import: created in its second, never updated since.
+    const bursts = new BurstFeed(dataset.bursts, collection);
+    const addBurstRecord = (second: number): void => void store.addRecord(second);
     forEachSortedTime(hash32(options.seed, id, HISTORY_STREAM, 1), options.counts[collection], earliest, endSec, (createdSec) => {
+      bursts.until(createdSec, addBurstRecord);
       const index = store.addRecord(createdSec);
       if (options.historyUpdates) addHistoricalUpdates(store, index, profile, gap, endSec - 1, updates);
     });
+    bursts.until(endSec - 1, addBurstRecord);
     store.historicalCount = store.count;
   }
   generateTranscripts(dataset, options, endSec - 1);

@@ -27,9 +27,10 @@ import { createTruth, type Truth } from './truth.js';
 export type { FaultConfig, FaultKind } from './faults.js';
 export { FAULT_KINDS, FaultConfigError } from './faults.js';
 export type { HistoryOptions, LiveOptions, SimulatorOptions } from './options.js';
+export type { BurstOptions, PlacedBurst } from './bursts.js';
 export { SimulatorOptionsError } from './options.js';
 export type { SimulatorStats } from './stats.js';
-export type { Truth, TruthVersion } from './truth.js';
+export type { Truth, TruthDeletion, TruthVersion } from './truth.js';
 export { API_PATH, REPORT_PATHS, TRANSCRIPTS_PATH } from './api.js';
 
 /** One request as it arrived: method, path, and the query parameters in the order sent (decoded). */

@@ -8,6 +8,7 @@ import {
   DEFAULT_COUNTS, DEFAULT_LIVE_CREATES, DEFAULT_LIVE_UPDATES, DEFAULT_TRANSCRIPTS_PER_CONTACT, WINDOWED_COLLECTIONS,
   type WindowedCollection,
 } from './catalog.js';
+import type { BurstOptions } from './bursts.js';
 import { validateFaultConfig, type FaultConfig } from './faults.js';
 import { Rng, hash32 } from './prng.js';
 import { MAX_RECORDS } from './store.js';
@@ -31,6 +32,17 @@ export interface LiveOptions {
   updatesPerMinute?: Partial<Record<CollectionName, number>>;
   /** No record gets two versions closer than this (history too). Default 180. */
   minVersionGapSeconds?: number;
+  /**
+   * Late-visible writes (long transactions, replica lag, imports stamped at their start): this
+   * seeded fraction of live versions is returned by queries only from `delaySeconds` after the
+   * second it is stamped with (a number, or a seeded draw in { min, max }); the delay stays
+   * under minVersionGapSeconds, so every version is still some query's state. Default off.
+   */
+  lateWrites?: { fraction: number; delaySeconds: number | { min: number; max: number } };
+  /** Records deleted per minute, per windowed collection: gone from every later query (a contact takes its transcripts along). Default none. */
+  deletionsPerMinute?: Partial<Record<WindowedCollection, number>>;
+  /** Transcripts added to an existing contact, or changed, per minute, while the contact does not change. Default 0. */
+  transcriptChangesPerMinute?: number;
 }
 
 export interface SimulatorOptions {
@@ -69,6 +81,13 @@ export interface SimulatorOptions {
   /** Live mode: records created and updated as the clock moves. Default off; `true` = defaults. */
   live?: boolean | LiveOptions;
   faults?: FaultConfig;
+  /**
+   * Records created all in one second (a bulk import), beyond the history counts and live
+   * rates: at `atSeconds` after the start on the server's clock, negative for the history
+   * (within its days), positive for live mode (which must be on). More than `queryCap` in
+   * one second makes a second no query can read whole. Default none.
+   */
+  bursts?: BurstOptions[];
   /** Loopback only. Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port). */
@@ -82,6 +101,9 @@ export interface ResolvedLive {
   intervalMs: number;
   createsPerMinute: Record<CollectionName, number>;
   updatesPerMinute: Record<CollectionName, number>;
+  lateWrites: { fraction: number; minDelaySeconds: number; maxDelaySeconds: number } | undefined;
+  deletionsPerMinute: Record<WindowedCollection, number>;
+  transcriptChangesPerMinute: number;
 }
 
 export interface ResolvedOptions {
@@ -104,6 +126,7 @@ export interface ResolvedOptions {
   rateLimit: { requestsPerSecond: number; burst: number } | undefined;
   live: ResolvedLive;
   faults: FaultConfig | undefined;
+  bursts: BurstOptions[];
   host: string;
   port: number;
   recordRequests: boolean;
@@ -184,15 +207,33 @@ function resolveLive(value: SimulatorOptions['live']): { live: ResolvedLive; gap
   const enabled = value === true || typeof value === 'object';
   check((given.createsPerMinute?.lesson_transcripts ?? 0) === 0,
     'live.createsPerMinute.lesson_transcripts is not supported: transcripts are created with each new contact (0-5 each)');
+  const gap = integer('live.minVersionGapSeconds', given.minVersionGapSeconds, 180, 1, 86_400);
+  for (const key of Object.keys(given.deletionsPerMinute ?? {})) {
+    check((WINDOWED_COLLECTIONS as readonly string[]).includes(key),
+      `live.deletionsPerMinute.${key} is not a windowed collection; valid: ${WINDOWED_COLLECTIONS.join(', ')} (a contact's deletion takes its transcripts along)`);
+  }
   return {
-    gap: integer('live.minVersionGapSeconds', given.minVersionGapSeconds, 180, 1, 86_400),
+    gap,
     live: {
       enabled,
       intervalMs: integer('live.intervalMs', given.intervalMs, 1000, 0, 3_600_000),
       createsPerMinute: perCollection('live.createsPerMinute', given.createsPerMinute, DEFAULT_LIVE_CREATES),
       updatesPerMinute: perCollection('live.updatesPerMinute', given.updatesPerMinute, DEFAULT_LIVE_UPDATES),
+      lateWrites: resolveLateWrites(given.lateWrites, gap),
+      deletionsPerMinute: Object.fromEntries(WINDOWED_COLLECTIONS.map((c) => [c, rate(`live.deletionsPerMinute.${c}`, given.deletionsPerMinute?.[c], 0)])) as Record<WindowedCollection, number>,
+      transcriptChangesPerMinute: rate('live.transcriptChangesPerMinute', given.transcriptChangesPerMinute, 0),
     },
   };
+}
+
+function resolveLateWrites(value: LiveOptions['lateWrites'], gap: number): ResolvedLive['lateWrites'] {
+  if (value === undefined) return undefined;
+  const { fraction, delaySeconds } = value;
+  check(typeof fraction === 'number' && fraction >= 0 && fraction <= 1, `live.lateWrites.fraction must be a number in [0, 1], got ${String(fraction)}`);
+  const range = typeof delaySeconds === 'number' ? { min: delaySeconds, max: delaySeconds } : delaySeconds;
+  check(typeof range === 'object' && range !== null && Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1 && range.max >= range.min && range.max < gap,
+    `live.lateWrites.delaySeconds must be whole seconds (or { min, max }) with 1 <= min <= max < live.minVersionGapSeconds (${gap}), so every version is still some query's state; got ${JSON.stringify(delaySeconds)}`);
+  return { fraction, minDelaySeconds: range.min, maxDelaySeconds: range.max };
 }
 
 function resolveCounts(given: HistoryOptions['counts']): Record<WindowedCollection, number> {
@@ -203,6 +244,21 @@ function resolveCounts(given: HistoryOptions['counts']): Record<WindowedCollecti
   return Object.fromEntries(
     WINDOWED_COLLECTIONS.map((c) => [c, integer(`history.counts.${c}`, given?.[c], DEFAULT_COUNTS[c], 0, MAX_RECORDS)]),
   ) as Record<WindowedCollection, number>;
+}
+
+function resolveBursts(given: SimulatorOptions['bursts'], historyDays: number, liveEnabled: boolean): BurstOptions[] {
+  if (given === undefined) return [];
+  check(Array.isArray(given), `bursts must be an array of { collection, records, atSeconds }, got ${JSON.stringify(given)}`);
+  const historySeconds = Math.round(historyDays * 86_400);
+  return given.map((burst, i) => {
+    const name = `bursts[${i}]`;
+    check((WINDOWED_COLLECTIONS as readonly string[]).includes(burst?.collection), `${name}.collection must be one of ${WINDOWED_COLLECTIONS.join(', ')}, got ${JSON.stringify(burst?.collection)}`);
+    const records = integer(`${name}.records`, burst.records, 0, 1, MAX_RECORDS);
+    check(Number.isInteger(burst.atSeconds) && burst.atSeconds !== 0 && burst.atSeconds >= -historySeconds,
+      `${name}.atSeconds must be a non-zero integer: negative (at least -${historySeconds}, the history's start) for the history, positive for live mode; got ${String(burst.atSeconds)}`);
+    check(burst.atSeconds < 0 || liveEnabled, `${name}.atSeconds is ${burst.atSeconds}, after the start: only live mode creates records then; turn live on or give a negative atSeconds`);
+    return { collection: burst.collection, records, atSeconds: burst.atSeconds };
+  });
 }
 
 /** Fills defaults and validates; throws SimulatorOptionsError naming the bad option. */
@@ -223,13 +279,14 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   check(options.now === undefined || typeof options.now === 'function', 'now must be a function returning epoch milliseconds');
   const recordBytes = options.recordBytes === undefined ? undefined : integer('recordBytes', options.recordBytes, 0, 64, 10_000_000);
   const seed = integer('seed', options.seed, 1, 0, 2 ** 32 - 1);
+  const historyDays = rate('history.days', history.days, 30);
   const clockOffsetMs = resolveClockOffsetMs(options.clockOffsetSeconds, seed);
   return {
     seed,
     now: options.now ?? Date.now,
     clockOffsetMs,
     anchorMs: anchorOf(options, clockOffsetMs),
-    historyDays: rate('history.days', history.days, 30),
+    historyDays,
     counts: resolveCounts(history.counts),
     transcriptsPerContact: { min: perContact.min, max: perContact.max },
     historyUpdates: history.updates ?? true,
@@ -243,6 +300,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     rateLimit: options.rateLimit === undefined ? undefined : { ...options.rateLimit },
     live,
     faults: options.faults,
+    bursts: resolveBursts(options.bursts, historyDays, live.enabled),
     host,
     port: integer('port', options.port, 0, 0, 65_535),
     recordRequests: options.recordRequests === true,

@@ -89,9 +89,8 @@ export function matchWindow(store: CollectionStore, window: QueryWindow, snapsho
 export function matchTranscripts(dataset: Dataset, contactIndex: number, snapshotSec: number): Uint32Array {
   if (contactIndex < 0 || dataset.stores.contacts.versionAt(contactIndex, snapshotSec) < 0) return new Uint32Array(0);
   const store = dataset.stores.lesson_transcripts;
-  const { first, count } = dataset.transcriptsOf(contactIndex);
   const rows: Array<{ version: number; updated: number; id: string }> = [];
-  for (let index = first; index < first + count; index++) {
+  for (const index of dataset.transcriptIndices(contactIndex)) {
     const version = store.versionAt(index, snapshotSec);
     if (version >= 0) rows.push({ version, updated: store.versionTime[version] as number, id: dataset.idOf('lesson_transcripts', index) });
   }

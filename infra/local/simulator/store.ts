@@ -32,6 +32,10 @@ export class CollectionStore {
   versionRecord: Uint32Array;
   versionPrev: Int32Array;
   versionOrdinal: Uint16Array;
+  /** Late-visible writes (live mode): version -> the second from which queries see it (after its stamp). */
+  readonly visibleFrom = new Map<number, number>();
+  /** Deleted records: index -> the second from which no query returns the record. */
+  readonly deletedAt = new Map<number, number>();
 
   constructor(
     readonly name: string,
@@ -93,8 +97,24 @@ export class CollectionStore {
     return version;
   }
 
-  /** The version that is the record's state at `timeSec`, or -1 before the record exists. */
+  /**
+   * The version a query opened at `timeSec` sees as the record's state: the newest one stamped
+   * by then and already visible; -1 before the record exists, while its first version is not
+   * visible yet, and from its deletion on.
+   */
   versionAt(index: number, timeSec: number): number {
+    if ((this.created[index] as number) > timeSec) return -1;
+    if (this.deletedAt.size > 0 && (this.deletedAt.get(index) ?? Number.POSITIVE_INFINITY) <= timeSec) return -1;
+    let version = this.latest[index] as number;
+    while ((this.versionTime[version] as number) > timeSec) version = this.versionPrev[version] as number;
+    if (this.visibleFrom.size > 0) {
+      while (version >= 0 && (this.visibleFrom.get(version) ?? 0) > timeSec) version = this.versionPrev[version] as number;
+    }
+    return version;
+  }
+
+  /** The version stamped at or before `timeSec`, visible or not, deleted or not; -1 before creation. */
+  versionStampedAt(index: number, timeSec: number): number {
     if ((this.created[index] as number) > timeSec) return -1;
     let version = this.latest[index] as number;
     while ((this.versionTime[version] as number) > timeSec) version = this.versionPrev[version] as number;

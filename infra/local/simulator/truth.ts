@@ -6,6 +6,7 @@
  */
 import type { CollectionName } from '../../../functions/conveyour/collections.js';
 import type { ConveYourRecord, QueryWindow } from '../../../functions/conveyour/types.js';
+import type { PlacedBurst } from './bursts.js';
 import type { Dataset } from './dataset.js';
 import { idOrder, keyIndex, keyTime, matchTranscripts, matchWindow, orderKey, timeBase } from './queryEngine.js';
 
@@ -19,10 +20,19 @@ export interface TruthVersion {
   con_id?: string;
 }
 
+/** A deleted record, as a tombstone would name it (unix seconds). */
+export interface TruthDeletion {
+  collection: CollectionName;
+  _id: string;
+  deleted_at: number;
+  /** The updated_at of its newest version. */
+  last_updated_at: number;
+}
+
 export interface Truth {
-  /** Every version with updated_at in [from, to), in (updated_at, _id) order. */
+  /** Every version with updated_at in [from, to), in (updated_at, _id) order; deleted records' versions and late ones included. */
   versions(filter: { collection: CollectionName; from?: number; to?: number }): TruthVersion[];
-  /** Each record's state at `timeSec` (records created by then), in (updated_at, _id) order. */
+  /** Each record's state at `timeSec` as a query then sees it (visible, not deleted), in (updated_at, _id) order. */
   stateAt(collection: CollectionName, timeSec: number): TruthVersion[];
   /**
    * What a query opened at `snapshotSec` returns, in page order, before the cap. For
@@ -33,9 +43,18 @@ export interface Truth {
   /** The JSON of one version exactly as served, or undefined when there is no such version. */
   record(collection: CollectionName, id: string, updatedAt: number): ConveYourRecord | undefined;
   counts(): Record<CollectionName, { records: number; versions: number }>;
+  /** The bursts of the options at their seconds (server clock), due or not; `overCap`: no query can read that second whole. */
+  bursts(): Array<PlacedBurst & { overCap: boolean }>;
+  /** Every deleted record so far (a deleted contact's transcripts included), in (deleted_at, collection, _id) order. */
+  deletions(collection?: CollectionName): TruthDeletion[];
+  /** Late-visible versions: queries return them only from `visible_at`, after their `updated_at`; in (updated_at, _id) order. */
+  lateVersions(collection: CollectionName): Array<TruthVersion & { visible_at: number }>;
+  /** Transcript versions made while their contact did not change, in the order they happened. */
+  transcriptChanges(): Array<TruthVersion & { kind: 'added' | 'changed' }>;
 }
 
 export function createTruth(dataset: Dataset): Truth {
+  const { queryCap } = dataset.options;
   const describe = (collection: CollectionName, index: number, updatedSec: number): TruthVersion => {
     const store = dataset.stores[collection];
     const _id = dataset.idOf(collection, index);
@@ -102,9 +121,47 @@ export function createTruth(dataset: Dataset): Truth {
       const index = dataset.indexOf(collection, id);
       if (index < 0) return undefined;
       const store = dataset.stores[collection];
-      const version = store.versionAt(index, updatedAt);
+      const version = store.versionStampedAt(index, updatedAt);
       if (version < 0 || store.versionTime[version] !== updatedAt) return undefined;
       return dataset.materialise(collection, version);
+    },
+
+    bursts() {
+      // Records of the same collection stamped that second besides the burst count against the cap too.
+      return dataset.bursts.map((burst) => {
+        const store = dataset.stores[burst.collection];
+        const inSecond = store.boundCreatedBy(burst.second) - store.countCreatedBefore(burst.second);
+        return { ...burst, overCap: Math.max(inSecond, burst.records) > queryCap };
+      });
+    },
+
+    deletions(only) {
+      const out: TruthDeletion[] = [];
+      for (const [collection, store] of Object.entries(dataset.stores) as Array<[CollectionName, (typeof dataset.stores)[CollectionName]]>) {
+        if (only !== undefined && collection !== only) continue;
+        for (const [index, deleted_at] of store.deletedAt) {
+          out.push({ collection, _id: dataset.idOf(collection, index), deleted_at, last_updated_at: store.latestTime(index) });
+        }
+      }
+      return out.sort((a, b) => a.deleted_at - b.deleted_at || (a.collection < b.collection ? -1 : a.collection > b.collection ? 1 : a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    },
+
+    lateVersions(collection) {
+      const store = dataset.stores[collection];
+      const visibleAt = new Map<string, number>();
+      const late = ordered(collection, store.visibleFrom.size, (emit) => {
+        for (const [version, visible] of store.visibleFrom) {
+          const index = store.versionRecord[version] as number;
+          const updated = store.versionTime[version] as number;
+          visibleAt.set(`${index}:${updated}`, visible);
+          emit(updated, index);
+        }
+      });
+      return late.map((v) => ({ ...v, visible_at: visibleAt.get(`${dataset.indexOf(collection, v._id)}:${v.updated_at}`) as number }));
+    },
+
+    transcriptChanges() {
+      return dataset.transcriptChanges.map(({ version, kind }) => ({ ...describeVersion('lesson_transcripts', version), kind }));
     },
 
     counts() {
