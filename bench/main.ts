@@ -8,6 +8,7 @@
  *   npm run bench -- --save=/tmp/b.json # also keep the results, to re-render the report from them
  *   npm run bench -- --render=/tmp/b.json  # re-render the report from saved results, measuring nothing
  *   npm run bench -- --only=coldStart --out=/tmp/cold.md  # some sections alone (BENCHMARKS.md untouched)
+ *   npm run bench -- --only=freshness   # the live tail's freshness, server clock in step / 150 s behind / ahead
  *
  * Not part of `npm test`: speed and memory targets belong here, not in timed tests.
  */
@@ -20,6 +21,7 @@ import { runBackfill } from './backfill.js';
 import { bundleComposition, runColdStart } from './coldStart.js';
 import { costModel, runCostScenarios } from './cost/index.js';
 import { runCpu } from './cpu.js';
+import { runFreshness } from './freshness.js';
 import { runMemory } from './memory.js';
 import { renderReport, renderSections, type BenchResults, type BenchSection } from './report.js';
 import { runThroughput } from './throughput.js';
@@ -46,6 +48,7 @@ const FULL = {
   // Four calendar months of about 120,000 records each: every window is over the real cap and splits.
   // 4: the default --concurrency of `npm run backfill` (infra/backfill/args.ts). About 3.5 minutes per run pair.
   backfill: { events: 480_000, days: 122, concurrencies: [1, 4], latencyMs: 100, runs: 2 },
+  freshness: { ticks: 20, offsetsSeconds: [0, -150, 150] },
 };
 
 const QUICK: typeof FULL = {
@@ -56,9 +59,10 @@ const QUICK: typeof FULL = {
   memory: { cases: [{ records: 20_000, days: 1 }, { records: 100_000, days: 3 }, { records: 100_000, days: 30, context: 'sparser: for comparison' }], recordBytes: 1024, runs: 1, tightHeapMb: 192 },
   cost: { idleTicks: 16, activeTicks: 5 },
   backfill: { events: 480_000, days: 122, concurrencies: [1, 4], latencyMs: 100, runs: 1 },
+  freshness: { ticks: 5, offsetsSeconds: [0, -150, 150] },
 };
 
-const SECTIONS: readonly BenchSection[] = ['throughput', 'transcripts', 'memory', 'coldStart', 'cpu', 'backfill', 'cost'];
+const SECTIONS: readonly BenchSection[] = ['throughput', 'transcripts', 'memory', 'coldStart', 'cpu', 'backfill', 'freshness', 'cost'];
 
 interface Args {
   quick: boolean;
@@ -135,6 +139,8 @@ async function main(): Promise<void> {
       const transcripts = await runTranscripts(settings.transcripts, log);
       log('6. backfill');
       const backfill = await runBackfill(aws, () => aws.child.call<NodeJS.ResourceUsage>('resourceUsage'), settings.backfill, log);
+      log('7. freshness');
+      const freshness = await runFreshness(aws.emulators, settings.freshness, log);
 
       const largest = memory.results.filter((result) => !result.context).reduce((a, b) => (b.records > a.records ? b : a));
       const at200 = throughput.results.find((result) => result.latencyMs === 200) ?? throughput.results[throughput.results.length - 1]!;
@@ -160,6 +166,7 @@ async function main(): Promise<void> {
         cpu,
         cost,
         backfill,
+        freshness,
       };
     } finally {
       await aws.close();
@@ -205,7 +212,7 @@ async function runSections(args: Args, only: Set<BenchSection>): Promise<void> {
       log('2. lesson_transcripts');
       results.transcripts = await runTranscripts(settings.transcripts, log);
     }
-    if (runs.has('throughput') || runs.has('memory') || runs.has('backfill')) {
+    if (runs.has('throughput') || runs.has('memory') || runs.has('backfill') || runs.has('freshness')) {
       const aws = await startBenchAws();
       try {
         if (runs.has('throughput')) {
@@ -228,6 +235,10 @@ async function runSections(args: Args, only: Set<BenchSection>): Promise<void> {
             landing: medianRun(largest.runs, (run) => run.wallMs),
             latencyBoundSecondsPerRecord: oursAt200.wallMs / 1000 / oursAt200.records,
           });
+        }
+        if (runs.has('freshness')) {
+          log('7. freshness');
+          results.freshness = await runFreshness(aws.emulators, settings.freshness, log);
         }
         if (runs.has('backfill')) {
           log('6. backfill');

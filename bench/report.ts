@@ -13,6 +13,7 @@ import { median } from './lib/stats.js';
 import { renderMemory, type MemoryReport } from './memory.js';
 import { renderThroughput, summarizeThroughput, THROUGHPUT_COLLECTIONS, type ThroughputReport } from './throughput.js';
 import { renderTranscripts, type TranscriptsReport } from './transcripts.js';
+import { renderFreshness, type FreshnessReport } from './freshness.js';
 
 export interface BenchResults {
   machine: Machine;
@@ -29,9 +30,11 @@ export interface BenchResults {
   cpu: CpuReport;
   cost: CostReport;
   backfill: BackfillReport;
+  /** Absent in results saved before the freshness section existed. */
+  freshness?: FreshnessReport;
 }
 
-export type BenchSection = 'throughput' | 'transcripts' | 'memory' | 'coldStart' | 'cpu' | 'backfill' | 'cost';
+export type BenchSection = 'throughput' | 'transcripts' | 'memory' | 'coldStart' | 'cpu' | 'backfill' | 'cost' | 'freshness';
 
 /** `npm run bench -- --only=…`: the measured sections alone, with their tables (no goals summary, no cross-section text). */
 export function renderSections(
@@ -47,6 +50,7 @@ export function renderSections(
     cpu: () => ['## 5. CPU per record: parse → serialize → gzip', '', renderCpu(r.cpu!)],
     backfill: () => ["## 6. Backfill at the API's real cap", '', renderBackfill(r.backfill!)],
     cost: () => ['## Cost model', '', renderCost(r.cost!)],
+    freshness: () => ['## 7. Freshness of the live tail', '', renderFreshness(r.freshness!)],
   };
   return [
     `# Benchmarks: ${sections.join(', ')}`,
@@ -116,6 +120,7 @@ export function renderReport(r: BenchResults): string {
     '',
     backfillWhy(r),
     '',
+    ...(r.freshness ? ['## 7. Freshness of the live tail', '', renderFreshness(r.freshness), ''] : []),
     '## Cost model',
     '',
     renderCost(r.cost),

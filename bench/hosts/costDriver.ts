@@ -6,10 +6,12 @@
  * seconds. argv[2]: CostDriverInput as JSON.
  */
 import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { createLogger, createMetrics, reportInvocation } from '../../functions/adapters/telemetry.js';
 import { ConveYourClient } from '../../functions/conveyour/client.js';
 import { runTick } from '../../functions/pipeline/orchestrate.js';
-import { silentLog } from '../../functions/pipeline/ports.js';
+import type { LandingObject } from '../../functions/pipeline/landing.js';
+import { silentLog, type ObjectSink } from '../../functions/pipeline/ports.js';
 import { connectAws } from '../lib/benchAws.js';
 import { failStart, serve } from '../lib/child.js';
 import { CountingQueue, CountingSink, CountingStore, TimedPageSource, diffCounts, zeroCounts, type Counts } from '../lib/countingPorts.js';
@@ -26,6 +28,12 @@ export interface CostDriverInput {
   /** Milliseconds of the function's timeout: the tick's budget. */
   timeoutMs: number;
   env?: Record<string, string>;
+  /**
+   * Freshness (bench/freshness.ts): report, for each version first landed in a tick, the seconds
+   * from its updated_at to that S3 write, on the server's timeline (the simulator's clock runs
+   * this many seconds from ours).
+   */
+  freshness?: { clockOffsetSeconds: number };
 }
 
 export interface TickMeasure {
@@ -39,6 +47,8 @@ export interface TickMeasure {
   logLines: number;
   /** Distinct metric series (name + dimension values) in this tick's EMF output. */
   series: string[];
+  /** With `freshness`: seconds from updated_at to the first write, per version first landed in this tick. */
+  freshnessSeconds?: number[];
 }
 
 /** The product's LAG_METRIC_FLOOR_SECONDS default (functions/handlers/runtime.ts). */
@@ -53,18 +63,39 @@ try {
   const counts = zeroCounts();
   const pages = new TimedPageSource(client, counts);
   const store = new CountingStore(withLatency(resources.store, AWS_CALL_LATENCY_MS.dynamodb), counts);
-  const sink = new CountingSink(withLatency(resources.sink, AWS_CALL_LATENCY_MS.s3Put), counts);
+  const counted = new CountingSink(withLatency(resources.sink, AWS_CALL_LATENCY_MS.s3Put), counts);
+  const firstLandings: number[] = [];
+  const landedVersions = new Set<string>();
+  const sink: ObjectSink = input.freshness
+    ? {
+        put: async (object: LandingObject) => {
+          await counted.put(object);
+          const writtenAt = (virtualNowMs + (performance.now() - tickStarted)) / 1000 + input.freshness!.clockOffsetSeconds;
+          for (const line of gunzipSync(object.body).toString('utf8').split('\n')) {
+            if (line === '') continue;
+            const record = JSON.parse(line) as { _id: string; updated_at: number };
+            const version = `${record._id}@${record.updated_at}`;
+            if (landedVersions.has(version)) continue;
+            landedVersions.add(version);
+            firstLandings.push(writtenAt - record.updated_at);
+          }
+        },
+      }
+    : counted;
   const queue = new CountingQueue(withLatency(resources.queue, AWS_CALL_LATENCY_MS.sqs), counts);
   const policy = productPolicy(input.env);
   const logger = createLogger();
   const metrics = createMetrics();
   let virtualNowMs = input.simulator.startMs;
+  let tickStarted = 0;
 
   const tick = async ({ nowMs }: { nowMs: number }): Promise<TickMeasure> => {
     virtualNowMs = nowMs;
     const before = { ...counts };
     capture.take();
     const started = performance.now();
+    tickStarted = started;
+    firstLandings.length = 0;
     const result = await runTick([{ name: 'bench', collections: input.collections, pages }], {
       store,
       sink,
@@ -91,6 +122,7 @@ try {
       logBytes: output.bytes,
       logLines: output.lines.length,
       series: emfSeries(output.lines),
+      ...(input.freshness ? { freshnessSeconds: [...firstLandings] } : {}),
     };
   };
   serve({ pid: process.pid }, { tick }, async () => {

@@ -39,11 +39,23 @@ export const MetricName = {
   /** Count, per collection: windows split because they held more than one query may return. */
   WindowSplits: 'WindowSplits',
   /**
+   * Seconds, per source: ConveYour's clock (the HTTP Date of its responses) minus the function's,
+   * signed; published only when at least CLOCK_OFFSET_METRIC_FLOOR_SECONDS either way, so alarms
+   * treat a missing value as clocks in step.
+   */
+  ClockOffsetSeconds: 'ClockOffsetSeconds',
+  /**
    * Count, per source: coverage gaps open on the checkpoints an invocation's runs ended with
    * (seconds that returned the cap, until acknowledged), published only while above zero.
    */
   CoverageGapsOpen: 'CoverageGapsOpen',
 } as const;
+
+/**
+ * Below this |offset| no ClockOffsetSeconds is published: a Date has whole seconds, so a couple
+ * of seconds is the measurement's own noise, and a server in step costs no metric series.
+ */
+export const CLOCK_OFFSET_METRIC_FLOOR_SECONDS = 3;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 

@@ -10,7 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Log } from '../pipeline/ports.js';
-import { METRIC_NAMESPACE, MetricName, SERVICE_NAME, type MetricNameValue } from './metricNames.js';
+import { CLOCK_OFFSET_METRIC_FLOOR_SECONDS, METRIC_NAMESPACE, MetricName, SERVICE_NAME, type MetricNameValue } from './metricNames.js';
 import type { InvocationResult } from '../pipeline/orchestrate.js';
 import type { RunResult } from '../pipeline/runCollection.js';
 
@@ -45,7 +45,7 @@ export interface ReportOptions {
 
 /**
  * One log line per invocation (per-collection detail in `runs`), and few metric series: healthy
- * activity per source (RecordsLanded, PagesFetched, Retries, and CoverageGapsOpen while any is open), per collection only what needs
+ * activity per source (RecordsLanded, PagesFetched, Retries, CoverageGapsOpen while any is open, and ClockOffsetSeconds from 3 s either way), per collection only what needs
  * attention (LagSeconds at or above the floor, RunFailures, CursorRestarts, WindowSplits), and
  * never a zero. Each (metric, dimensions) series is billed for every hour it receives a value.
  */
@@ -62,12 +62,15 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
     ...(options.retries.size > 0 ? { retries: Object.fromEntries(options.retries) } : {}),
     ...(active.length > 0 ? { runs: active } : {}),
   });
-  const perSource = new Map<string, { records: number; pages: number; gaps: number }>();
+  const perSource = new Map<string, { records: number; pages: number; gaps: number; clockOffsetSeconds: number }>();
   for (const run of result.runs) {
-    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0, gaps: 0 };
+    const totals = perSource.get(run.key.source) ?? { records: 0, pages: 0, gaps: 0, clockOffsetSeconds: 0 };
     totals.records += run.records;
     totals.pages += run.pages;
     totals.gaps += run.openGaps ?? 0;
+    // One server per source: the offset furthest from ours is the one to look at.
+    const offset = run.serverClock?.offsetSeconds ?? 0;
+    if (Math.abs(offset) > Math.abs(totals.clockOffsetSeconds)) totals.clockOffsetSeconds = offset;
     perSource.set(run.key.source, totals);
     const lagSeconds = lagOf(run, options.nowMs);
     const attention: Array<[MetricNameValue, (typeof MetricUnit)[keyof typeof MetricUnit], number]> = [];
@@ -82,25 +85,27 @@ export function reportInvocation(logger: Logger, metrics: Metrics, result: Invoc
   }
   for (const [source, totals] of perSource) {
     const retries = options.retries.get(source) ?? 0;
-    if (totals.records === 0 && totals.pages === 0 && retries === 0 && totals.gaps === 0) continue;
+    const skewed = Math.abs(totals.clockOffsetSeconds) >= CLOCK_OFFSET_METRIC_FLOOR_SECONDS;
+    if (totals.records === 0 && totals.pages === 0 && retries === 0 && totals.gaps === 0 && !skewed) continue;
     metrics.addDimensions({ source });
     if (totals.records > 0) metrics.addMetric(MetricName.RecordsLanded, MetricUnit.Count, totals.records);
     // Every tick runs every collection of the source, so its count is the source's (a continuation sees fewer: the alarm takes the maximum).
     if (totals.gaps > 0) metrics.addMetric(MetricName.CoverageGapsOpen, MetricUnit.Count, totals.gaps);
     if (totals.pages > 0) metrics.addMetric(MetricName.PagesFetched, MetricUnit.Count, totals.pages);
     if (retries > 0) metrics.addMetric(MetricName.Retries, MetricUnit.Count, retries);
+    if (skewed) metrics.addMetric(MetricName.ClockOffsetSeconds, MetricUnit.Seconds, totals.clockOffsetSeconds);
     metrics.publishStoredMetrics();
   }
 }
 
 /**
- * Now minus the watermark. A collection that has never succeeded has no watermark: when its
+ * Now minus the watermark, both on the server's clock (the watermark is in its time). A collection that has never succeeded has no watermark: when its
  * run fails, its lag counts from the start of the window it could not read, so a collection
  * failing from its first run (a wrong token) still reports a lag and its lag alarm fires.
  */
 function lagOf(run: RunResult, nowMs: number): number | undefined {
   const since = run.watermark ?? (run.status === 'failed' ? run.window?.start : undefined);
-  return since === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 - since));
+  return since === undefined ? undefined : Math.max(0, Math.round(nowMs / 1000 + (run.serverClock?.offsetSeconds ?? 0) - since));
 }
 
 function summarise(run: RunResult, nowMs: number) {
@@ -115,6 +120,8 @@ function summarise(run: RunResult, nowMs: number) {
     files: run.files,
     bytes: run.bytes,
     lagSeconds: lagOf(run, nowMs),
+    ...(run.serverClock?.offsetSeconds ? { clockOffsetSeconds: run.serverClock.offsetSeconds } : {}),
+    ...(run.serverClock?.missingDateSinceMs !== undefined ? { missingDateSinceMs: run.serverClock.missingDateSinceMs } : {}),
     ...(run.splits ? { splits: run.splits } : {}),
     ...(run.cursorRestarts ? { cursorRestarts: run.cursorRestarts } : {}),
     ...(run.openGaps ? { openGaps: run.openGaps } : {}),

@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Env } from '../config/env.js';
+import { DEFAULT_SETTLE_SECONDS } from '../config/limits.js';
 import { type ClientOptions, ConveYourClient, clientOptionsFromEnv } from '../conveyour/client.js';
 import { TRANSCRIPTS } from '../conveyour/collections.js';
 import { streamCollection } from '../conveyour/stream.js';
@@ -88,6 +89,7 @@ export async function runCli(io: CliIo): Promise<number> {
       signal: stop.signal,
       nowSeconds: () => unixNow(clock),
       debug: command.debug,
+      settleSeconds: DEFAULT_SETTLE_SECONDS,
     });
     progress.finish();
     return EXIT_OK;

@@ -1,5 +1,5 @@
 /**
- * The timing of `--watch`: windows that tile time without gaps, and a wait that a stop
+ * The timing of `--watch`: windows that tile time without gaps (on the server's clock: run.ts), and a wait that a stop
  * request cuts short.
  */
 import type { QueryWindow, UnixSeconds } from '../conveyour/types.js';

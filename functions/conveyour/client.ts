@@ -2,7 +2,8 @@
  * The ConveYour HTTP client: pages one collection query over a keep-alive undici Pool, with a
  * deadline per attempt (headers and whole body), gzip responses where the server offers them
  * (gunzipped with node:zlib; transport.ts says why not undici's interceptor), retries with
- * full-jitter backoff inside a time budget, typed errors and an event per attempt. Credentials travel only in the two request headers;
+ * full-jitter backoff inside a time budget, typed errors and an event per attempt; every page carries
+ * the server's clock (its HTTP Date, serverDate.ts). Credentials travel only in the two request headers;
  * nothing the client emits or throws contains them.
  *
  * Why the retry loop is ours and not undici's RetryHandler/RetryAgent (undici 7): that handler
@@ -25,7 +26,8 @@ import { sanitizedCause, secretsOf } from './redact.js';
 import { type PageBody, classifyResponse } from './response.js';
 import { type RetryPolicy, decideRetry, resolveRetryPolicy } from './retry.js';
 import { dispatcherTransport, poolTransport, TRUNCATED_BODY, type HttpResponse, type HttpTransport } from './transport.js';
-import type { Credentials, Page, PageOptions, PageSource, QuerySpec } from './types.js';
+import { parseHttpDate } from './serverDate.js';
+import type { Credentials, Page, PageOptions, PageSource, QuerySpec, UnixSeconds } from './types.js';
 
 export { clientOptionsFromEnv } from './endpoint.js';
 export type { RetryPolicy } from './retry.js';
@@ -149,7 +151,7 @@ export class ConveYourClient implements PageSource {
     params: Record<string, string>,
     signal: AbortSignal | undefined,
     remainingMs?: () => number,
-  ): Promise<{ body: PageBody; byteLength: number; fetchMs: number }> {
+  ): Promise<{ body: PageBody; byteLength: number; fetchMs: number; serverTime: UnixSeconds | undefined }> {
     const started = this.now();
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
@@ -194,7 +196,7 @@ export class ConveYourClient implements PageSource {
     path: string,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
-  ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number }> {
+  ): Promise<{ body: PageBody; status: number; byteLength: number; fetchMs: number; serverTime: UnixSeconds | undefined }> {
     const started = this.now();
     // One controller per attempt covers the headers AND the whole body: undici's headersTimeout
     // and bodyTimeout only bound the gaps between bytes, so a slow drip could run forever.
@@ -206,7 +208,7 @@ export class ConveYourClient implements PageSource {
       const response = await this.transport.get(`${path}?${new URLSearchParams(params).toString()}`, this.headers, deadline.signal);
       const bytes = await decodedBody(response);
       const body = classifyResponse({ status: response.status, headers: response.headers, body: bytes.toString('utf8') }, { nowMs: this.now(), secrets: this.secrets });
-      return { body, status: response.status, byteLength: bytes.length, fetchMs: this.now() - started };
+      return { body, status: response.status, byteLength: bytes.length, fetchMs: this.now() - started, serverTime: parseHttpDate(response.headers.date) };
     } catch (thrown) {
       if (thrown instanceof ConveYourError || signal?.aborted) throw thrown;
       if (deadline.signal.aborted) {

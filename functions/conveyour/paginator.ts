@@ -7,7 +7,7 @@
 import { TRANSCRIPTS } from './collections.js';
 import { StalledCursorError } from './errors.js';
 import type { PageBody } from './response.js';
-import type { CursorPosition, Page, QuerySpec } from './types.js';
+import type { CursorPosition, Page, QuerySpec, UnixSeconds } from './types.js';
 
 /** What to send for the next page, and which page that is. */
 export interface PageRequest {
@@ -53,7 +53,7 @@ export class CursorPaginator {
   }
 
   /** Takes the body of the page `request()` described and returns it as a Page. */
-  advance(body: PageBody, meta: { byteLength: number; fetchMs: number }): Page {
+  advance(body: PageBody, meta: { byteLength: number; fetchMs: number; serverTime?: UnixSeconds | undefined }): Page {
     const queryId = body.queryId ?? this.queryId ?? '';
     const { nextCursor } = body;
     if (nextCursor !== undefined) {
@@ -77,6 +77,7 @@ export class CursorPaginator {
       sequence: this.sequence,
       byteLength: meta.byteLength,
       fetchMs: meta.fetchMs,
+      ...(meta.serverTime === undefined ? {} : { serverTime: meta.serverTime }),
     };
     this.queryId = queryId;
     if (nextCursor === undefined) {

@@ -52,6 +52,12 @@ export interface Page {
   byteLength: number;
   /** Wall time of the successful attempt, in ms. */
   fetchMs: number;
+  /**
+   * The server's clock when it answered: the response's HTTP `Date`, whole unix seconds.
+   * Undefined when the response had none that parses (a proxy may strip it); the caller
+   * falls back to its own clock and says so.
+   */
+  serverTime?: UnixSeconds;
 }
 
 export interface PageOptions {

@@ -15,7 +15,15 @@ import type { Credentials } from '../conveyour/types.js';
 import { baseUrlFromDomain, normalizeBaseUrl } from '../conveyour/endpoint.js';
 import type { UnixSeconds } from '../conveyour/types.js';
 import { ConfigError, optionalNumber, optionalString, requireString, type Env } from '../config/env.js';
-import { DEFAULT_MAX_HOPS, MAX_HOPS_LIMIT } from '../config/limits.js';
+import {
+  DEFAULT_MAX_HOPS,
+  DEFAULT_OVERLAP_SECONDS,
+  DEFAULT_SETTLE_SECONDS,
+  MAX_HOPS_LIMIT,
+  MAX_OVERLAP_SECONDS,
+  MAX_SETTLE_SECONDS,
+  MIN_OVERLAP_SECONDS,
+} from '../config/limits.js';
 import { normalisePrefix } from '../pipeline/landing.js';
 import type { PipelinePolicy } from '../pipeline/orchestrate.js';
 import { resolveTime } from '../time/timeExpression.js';
@@ -94,10 +102,10 @@ export function loadRuntimeSettings(env: Env, config: Pick<PipelineConfig, 'sour
 const MiB = 1024 * 1024;
 
 export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): PipelineConfig {
-  const overlapSeconds = optionalNumber(env, 'OVERLAP_SECONDS', 60, { min: 0, max: 86_400, integer: true });
   const policy: PipelinePolicy = {
     prefix: normalisePrefix(optionalString(env, 'LANDING_PREFIX') ?? ''),
-    overlapSeconds,
+    overlapSeconds: parseOverlapSeconds(env),
+    settleSeconds: optionalNumber(env, 'SETTLE_SECONDS', DEFAULT_SETTLE_SECONDS, { min: 0, max: MAX_SETTLE_SECONDS, integer: true }),
     initialStart: 0,
     queryCap: optionalNumber(env, 'QUERY_CAP', 100_000, { min: 1, integer: true }),
     flushBytes: optionalNumber(env, 'FLUSH_BYTES', 16 * MiB, { min: 1, integer: true }),
@@ -123,6 +131,18 @@ export function loadPipelineConfig(env: Env, nowMs: number = Date.now()): Pipeli
       throttleHoldMs: optionalNumber(env, 'BACKFILL_THROTTLE_HOLD_SECONDS', 30, { min: 1, integer: true }) * 1000,
     },
   };
+}
+
+/** The range says why it is one: an overlap thinner than the floor leaves late writes and clock steps unguarded (limits.ts). */
+function parseOverlapSeconds(env: Env): number {
+  const value = optionalNumber(env, 'OVERLAP_SECONDS', DEFAULT_OVERLAP_SECONDS, { integer: true });
+  if (value < MIN_OVERLAP_SECONDS || value > MAX_OVERLAP_SECONDS) {
+    throw new ConfigError(
+      'OVERLAP_SECONDS',
+      `OVERLAP_SECONDS must be an integer from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS} (at least twice the largest settle margin, ${MAX_SETTLE_SECONDS} s), got '${env.OVERLAP_SECONDS?.trim()}'`,
+    );
+  }
+  return value;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

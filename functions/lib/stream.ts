@@ -4,6 +4,7 @@
  * windows that tile time under `watch`, an expired cursor read again, a failed poll retried at
  * the next one, and a stop that finishes the record in hand.
  */
+import { DEFAULT_SETTLE_SECONDS } from '../config/limits.js';
 import { type Env, ConfigError } from '../config/env.js';
 import { type ClientOptions, ConveYourClient } from '../conveyour/client.js';
 import { TRANSCRIPTS } from '../conveyour/collections.js';
@@ -25,6 +26,8 @@ export interface LibraryDependencies {
   env: Env;
   /** Where `debug: true` and the default `warn` write. */
   stderr: (line: string) => void;
+  /** `watch`: a window covers up to the server's Date minus this (the README's time model); absent: 0. */
+  settleSeconds?: number;
 }
 
 export const defaultDependencies = (): LibraryDependencies => ({
@@ -32,6 +35,7 @@ export const defaultDependencies = (): LibraryDependencies => ({
   clock: Date.now,
   env: process.env,
   stderr: (line) => process.stderr.write(`${line}\n`),
+  settleSeconds: DEFAULT_SETTLE_SECONDS,
 });
 
 /**
@@ -110,6 +114,7 @@ export async function runLibraryStream(config: StreamConfig, deps: LibraryDepend
         reporter: { page: () => {}, status: () => {}, log: (line) => (line.startsWith('[debug]') ? debugLine?.(line) : warn(line)) },
         signal: stop.signal,
         nowSeconds: () => unixNow(deps.clock),
+        ...(deps.settleSeconds === undefined ? {} : { settleSeconds: deps.settleSeconds }),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         debug: debugLine !== undefined,
       },

@@ -93,8 +93,20 @@ export interface Checkpoint extends CheckpointKey {
   version: number;
   /** Last time the watermark moved, so idle collections write rarely. */
   watermarkMovedAtMs: number | undefined;
+  /** The server's clock as last seen (serverClock.ts): the watermark and windows are in its time. */
+  serverClock?: ServerClockReading;
   /** Seconds that returned the cap, kept until acknowledged (coverageGaps.ts); absent when none was ever found. */
   coverageGaps?: CoverageGaps;
+}
+
+/** What the tail knows of the server's clock; stored in the checkpoint (serverClock.ts reads and updates it). */
+export interface ServerClockReading {
+  /** Server minus local, whole seconds, from the last response with a usable Date (0 before any). */
+  offsetSeconds: number;
+  /** Local time of that response; absent while no response has carried a usable Date. */
+  observedAtMs?: number;
+  /** Local time since when responses have carried no usable Date; absent while they do. */
+  missingDateSinceMs?: number;
 }
 
 export function emptyCheckpoint(key: CheckpointKey): Checkpoint {
@@ -119,7 +131,9 @@ export interface WindowPolicy {
 }
 
 /**
- * Opens a tail window [watermark - overlap, now) unless work is already in flight. A bounded lane
+ * Opens a tail window [watermark - overlap, now) unless work is already in flight; `nowSeconds`
+ * is the server's now as the tail knows it (serverClock.ts), and the response that opens the
+ * query may pull the run's target end back (`settleRun`). A bounded lane
  * opens its whole range once (no overlap: its neighbours meet it exactly), and nothing once done.
  */
 export function beginRun(cp: Checkpoint, nowSeconds: UnixSeconds, nowMs: number, runId: string, policy: WindowPolicy): Checkpoint {

@@ -75,6 +75,8 @@ export interface RunPolicy extends WindowPolicy {
   leaseSlackMs: number;
   /** lesson_transcripts: contacts whose transcripts are fetched in parallel. */
   transcriptConcurrency: number;
+  /** A tail window ends this many seconds before the server's time (its HTTP Date): writes still turning visible. */
+  settleSeconds: number;
 }
 
 /** Everything one collection run needs: the ports, its invocation's budget, and the policy. */

@@ -18,6 +18,7 @@ import { describeError } from './errors.js';
 import { Lease } from './lease.js';
 import { fetchOptions, pagesReader, type Peeked } from './pagesWindow.js';
 import type { RunDeps } from './ports.js';
+import { settleOnOpeningPage } from './serverClock.js';
 import {
   afterPeek,
   afterSave,
@@ -77,8 +78,10 @@ async function claim(
       if (window.kind === 'stop') return report(window.status, stored);
       const peek = await peekAt(window.spec, window.keepsPage, deps);
       peeked = peek.peeked;
-      const after = afterPeek(stored, window.draft, peek.empty, { startedMs, nowMs: deps.clock.nowMs() }, deps.policy);
-      const seen = { window: window.draft.inFlight!.window };
+      // The opening response's Date caps what the window may claim (serverClock.ts).
+      const draft = settleOnOpeningPage(window.draft, peek.first, deps);
+      const after = afterPeek(stored, draft, peek.empty, { startedMs, nowMs: deps.clock.nowMs() }, deps.policy);
+      const seen = { window: draft.inFlight!.window, serverClock: draft.serverClock };
       if (after.kind === 'stop') return { ...report(after.status, stored, seen), watermark: after.watermark };
       if (after.kind === 'finish') return report(after.status, await lease.claimReleased(after.checkpoint), seen);
       next = after.checkpoint;
@@ -99,8 +102,12 @@ async function claim(
   }
 }
 
-/** One API call on the new window; its first page is kept for the reader when it has records. */
-async function peekAt(spec: Parameters<RunDeps['source']['pages']>[0], keepsPage: boolean, deps: RunDeps): Promise<{ empty: boolean; peeked: Peeked | undefined }> {
+/** One API call on the new window; its first page (undefined: none) is kept for the reader when it has records. */
+async function peekAt(
+  spec: Parameters<RunDeps['source']['pages']>[0],
+  keepsPage: boolean,
+  deps: RunDeps,
+): Promise<{ empty: boolean; first: Page | undefined; peeked: Peeked | undefined }> {
   const iterator = deps.source.pages(spec, fetchOptions(deps))[Symbol.asyncIterator]();
   let first: IteratorResult<Page>;
   try {
@@ -110,11 +117,12 @@ async function peekAt(spec: Parameters<RunDeps['source']['pages']>[0], keepsPage
     throw error;
   }
   const empty = first.done === true || (first.value.records.length === 0 && !first.value.nextCursor);
-  if (empty || !keepsPage || first.done) {
+  const page = first.done ? undefined : first.value;
+  if (empty || !keepsPage || !page) {
     await iterator.return?.();
-    return { empty, peeked: undefined };
+    return { empty, first: page, peeked: undefined };
   }
-  return { empty, peeked: { iterator, first: first.value } };
+  return { empty, first: page, peeked: { iterator, first: page } };
 }
 
 /** From the claim on: read window after window until the run is done, out of time, or fails. */

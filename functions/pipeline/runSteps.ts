@@ -32,10 +32,12 @@ import {
   shouldPersistIdleAdvance,
   type Checkpoint,
   type CheckpointKey,
+  type ServerClockReading,
   type WindowPolicy,
 } from './checkpoint.js';
 import { openGapCount } from './coverageGaps.js';
 import { describeError, failurePolicy } from './errors.js';
+import { serverNowSeconds } from './serverClock.js';
 import type { Totals, WindowEnd } from './window.js';
 
 export type RunStatus =
@@ -56,6 +58,8 @@ export interface RunResult extends Totals {
   watermark: number | undefined;
   /** Coverage gaps open on the checkpoint the run ended with (coverageGaps.ts), published as a metric; absent when unknown. */
   openGaps?: number;
+  /** The server's clock as the run last saw it: its watermark is in that clock's time. */
+  serverClock?: ServerClockReading;
   error?: { code: string; message: string };
 }
 
@@ -63,6 +67,8 @@ export interface RunResult extends Totals {
 export interface Seen {
   runId?: string | undefined;
   window?: QueryWindow | undefined;
+  /** The server's clock as the peek at a new window read it, before (or without) any write. */
+  serverClock?: ServerClockReading | undefined;
 }
 
 export function noTotals(): Totals {
@@ -71,6 +77,7 @@ export function noTotals(): Totals {
 
 /** The run's report from its last checkpoint (as written, or as stored when nothing was). */
 export function runResult(key: CheckpointKey, status: RunStatus, cp: Checkpoint, totals: Totals, seen: Seen = {}, error?: { code: string; message: string }): RunResult {
+  const serverClock = seen.serverClock ?? cp.serverClock;
   return {
     key,
     status,
@@ -79,6 +86,7 @@ export function runResult(key: CheckpointKey, status: RunStatus, cp: Checkpoint,
     ...totals,
     watermark: cp.watermark,
     openGaps: openGapCount(cp),
+    ...(serverClock ? { serverClock } : {}),
     ...(error ? { error } : {}),
   };
 }
@@ -105,7 +113,8 @@ export function openWindow(
   runId: string,
   policy: WindowPolicy,
 ): { kind: 'stop'; status: 'caught-up' } | { kind: 'peek'; draft: Checkpoint; spec: QuerySpec; keepsPage: boolean } {
-  const draft = beginRun(stored, Math.floor(nowMs / 1000), nowMs, runId, policy);
+  // The window asks for the server's now as last measured; the response that opens it settles its end (serverClock.ts).
+  const draft = beginRun(stored, serverNowSeconds(nowMs, stored.serverClock), nowMs, runId, policy);
   // A bounded lane already read to its end: nothing to do, ever again.
   if (!draft.inFlight) return { kind: 'stop', status: 'caught-up' };
   const window = draft.inFlight.window;
@@ -114,7 +123,12 @@ export function openWindow(
   return { kind: 'peek', draft, spec: { collection: draft.collection, window }, keepsPage: true };
 }
 
-/** After the peek at a new run's window: `empty` when it found no record and no further page. */
+/**
+ * After the peek at a new run's window: `empty` when it found no record and no further page.
+ * `draft` is settled already (serverClock.ts `settleOnOpeningPage`): its target end is what the
+ * opening response proved, which may lie before the window's end and even, with the clock
+ * stepped back, before the stored watermark.
+ */
 export function afterPeek(
   stored: Checkpoint,
   draft: Checkpoint,
@@ -126,11 +140,13 @@ export function afterPeek(
   | { kind: 'finish'; checkpoint: Checkpoint; status: 'idle' | 'caught-up' }
   | { kind: 'claim'; checkpoint: Checkpoint } {
   if (!empty) return { kind: 'claim', checkpoint: draft };
-  const window = draft.inFlight!.window;
-  // The window up to now was empty, so everything before its end has landed: report that, not
-  // the stored watermark, which an idle collection persists only every idleCheckpointMs and
-  // would make telemetry see it minutes behind (and publish lag metrics every minute).
-  if (!shouldPersistIdleAdvance(stored, times.startedMs, policy.idleCheckpointMs)) return { kind: 'stop', status: 'idle', watermark: window.end };
+  // The window up to its settled end was empty, so everything before that has landed: report that,
+  // not the stored watermark, which an idle collection persists only every idleCheckpointMs and
+  // would make telemetry see it minutes behind (and publish lag metrics every minute). Never
+  // behind the stored watermark: a watermark only moves forward.
+  if (!shouldPersistIdleAdvance(stored, times.startedMs, policy.idleCheckpointMs)) {
+    return { kind: 'stop', status: 'idle', watermark: Math.max(stored.watermark ?? 0, draft.inFlight!.targetEnd) };
+  }
   const checkpoint = afterWindowExhausted(prepareToRead(draft), 0, policy, times.nowMs).checkpoint;
   // A bounded lane with nothing in it is done, not idle: it will never be read again.
   return { kind: 'finish', checkpoint, status: draft.bounds ? 'caught-up' : 'idle' };

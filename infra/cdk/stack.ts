@@ -16,6 +16,7 @@ import { SourceCredentials } from './constructs/sourceCredentials.js';
 import { Warehouse } from './constructs/warehouse.js';
 import { EXAMPLE_GUARD_ENV, guardExampleSources } from './exampleGuard.js';
 import { NONE_OUTPUT, OUTPUT, ROOT_PREFIX_OUTPUT, secretOutputId } from './outputs.js';
+import { DEFAULT_OVERLAP_SECONDS } from '../../functions/config/limits.js';
 
 export interface ConveYourStreamStackProps extends StackProps {
   settings: StackSettings;
@@ -73,6 +74,7 @@ export class ConveYourStreamStack extends Stack {
       deadLetterQueues: { continuations: this.pipeline.deadLetterQueue, schedule: this.pipeline.scheduleDeadLetterQueue },
       collections: settings.sources.flatMap((source) => source.collections.map((collection) => ({ source: source.name, collection }))),
       lagThresholdSeconds: settings.lagThresholdSeconds,
+      clockOffsetThresholdSeconds: DEFAULT_OVERLAP_SECONDS / 2,
       scheduleIntervalSeconds: settings.scheduleIntervalSeconds,
       alarmEmail: settings.alarmEmail,
       dashboardName: this.stackName,

@@ -1,6 +1,6 @@
 /**
- * `npm run status`: every checkpoint, with watermark, lag, the run in flight, the lease, the
- * last error and the open coverage gaps. Locally it reads the running `npm start`'s table (or the persisted one);
+ * `npm run status`: every checkpoint, with watermark, lag, the server clock, the run in flight, the lease,
+ * the last error and the open coverage gaps. Locally it reads the running `npm start`'s table (or the persisted one);
  * with --table it reads a deployed table through the default AWS credentials.
  */
 process.env.TZ = 'UTC';

@@ -11,9 +11,10 @@ export function renderStatus(checkpoints: readonly Checkpoint[], nowMs: number, 
     String(cp.counters.files),
     lag(cp, nowMs),
     cp.inFlight ? `${cp.inFlight.query?.pages ?? 0} pages${cp.inFlight.pending.length ? ` +${cp.inFlight.pending.length} windows` : ''}` : '-',
+    clockOffset(cp),
     cp.counters.lastError ? `${cp.counters.lastError.code}` : '',
   ]);
-  const text = table(['collection', 'records', 'files', 'lag', 'in flight', 'last error'], rows);
+  const text = table(['collection', 'records', 'files', 'lag', 'in flight', 'server clock', 'last error'], rows);
   return [text, ...(requests ? [renderRequests(requests)] : []), ...gapLines(checkpoints)].join('\n');
 }
 
@@ -46,6 +47,7 @@ export function renderDetail(checkpoints: readonly Checkpoint[], nowMs: number):
         `  watermark   ${cp.watermark === undefined ? 'none (not started)' : `${iso(cp.watermark * 1000)}  (lag ${lag(cp, nowMs)})`}`,
         `  landed      ${cp.counters.records} records, ${cp.counters.pages} pages, ${cp.counters.files} files, ${cp.counters.bytes} bytes`,
         `  last ok     ${cp.counters.lastSuccessAtMs ? iso(cp.counters.lastSuccessAtMs) : 'never'}`,
+        `  server      ${serverClockDetail(cp)}`,
       ];
       const run = cp.inFlight;
       if (run) {
@@ -65,9 +67,28 @@ export function renderDetail(checkpoints: readonly Checkpoint[], nowMs: number):
     .join('\n\n');
 }
 
+/** ConveYour's clock minus ours, as the tail last measured it from an HTTP Date. */
+function clockOffset(cp: Checkpoint): string {
+  const clock = cp.serverClock;
+  if (clock?.missingDateSinceMs !== undefined) return 'no Date';
+  if (clock?.observedAtMs === undefined) return '-';
+  return `${clock.offsetSeconds > 0 ? '+' : ''}${clock.offsetSeconds}s`;
+}
+
+function serverClockDetail(cp: Checkpoint): string {
+  const clock = cp.serverClock;
+  const offset = clock ? `${clock.offsetSeconds > 0 ? '+' : ''}${clock.offsetSeconds} s` : '';
+  if (clock?.missingDateSinceMs !== undefined) {
+    return `no usable HTTP Date since ${iso(clock.missingDateSinceMs)}: windows end on our clock ${offset} (the last offset measured), minus the settle margin`;
+  }
+  if (clock?.observedAtMs === undefined) return 'clock not measured yet';
+  return `clock ${offset} from ours (measured ${iso(clock.observedAtMs)}); the watermark is in its time`;
+}
+
+/** Now minus the watermark, on the server's clock: the watermark is in its time. */
 function lag(cp: Checkpoint, nowMs: number): string {
   if (cp.watermark === undefined) return 'not started';
-  const seconds = Math.max(0, Math.round(nowMs / 1000 - cp.watermark));
+  const seconds = Math.max(0, Math.round(nowMs / 1000 + (cp.serverClock?.offsetSeconds ?? 0) - cp.watermark));
   if (seconds < 120) return `${seconds}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;

@@ -24,6 +24,9 @@ beforeAll(async () => {
       live: { intervalMs: 0, createsPerMinute: { events: 600, contacts: 120 }, updatesPerMinute: { events: 600, contacts: 120 } },
     },
     functionTimeoutMs: 60_000,
+    // The test spans seconds of real time: with the default 10 s settle margin no live change would
+    // be under a watermark yet. The margin has its own tests (pipeline-server-clock.test.ts).
+    env: { SETTLE_SECONDS: '0' },
   });
 });
 afterAll(async () => {

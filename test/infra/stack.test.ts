@@ -324,6 +324,21 @@ describe('alarms', () => {
     }
   });
 
+  it('fire per source when the ConveYour clock is more than half of OVERLAP_SECONDS off either way, a missing offset counting as in step', () => {
+    const overlap = loadPipelineConfig(Object.fromEntries(Object.entries(props(synth.stack.pipeline.tick.function).Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`]))).policy.overlapSeconds;
+    const clockAlarms = alarms().filter((a) => (a.Metrics ?? []).some((m: any) => m.MetricStat?.Metric?.MetricName === MetricName.ClockOffsetSeconds));
+    expect(clockAlarms.map((a) => a.Metrics.find((m: any) => m.MetricStat).MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'source').Value).sort()).toEqual(['acme', 'beta-eu']);
+    for (const alarm of clockAlarms) {
+      expect([alarm.Threshold, alarm.ComparisonOperator, alarm.EvaluationPeriods, alarm.DatapointsToAlarm, alarm.TreatMissingData]).toEqual([overlap / 2, 'GreaterThanThreshold', 3, 2, 'notBreaching']);
+      const expression = alarm.Metrics.find((m: any) => m.ReturnData !== false && m.Expression);
+      expect(expression.Expression).toBe('MAX([ABS(ahead), ABS(behind)])');
+      const stats = Object.fromEntries(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, [m.MetricStat.Stat, m.MetricStat.Period, m.MetricStat.Metric.Namespace]]));
+      expect(stats).toEqual({ ahead: ['Maximum', 300, METRIC_NAMESPACE], behind: ['Minimum', 300, METRIC_NAMESPACE] });
+      expect(Object.fromEntries(alarm.Metrics.find((m: any) => m.MetricStat).MetricStat.Metric.Dimensions.map((d: any) => [d.Name, d.Value]))).toMatchObject({ service: SERVICE_NAME });
+    }
+    expect(overlap).toBe(60);
+  });
+
   it('fire per source while a coverage gap is open, a missing CoverageGapsOpen counting as none', () => {
     for (const source of new Set(PAIRS.map(([name]) => name))) {
       const [alarm] = find(MetricName.CoverageGapsOpen, { service: SERVICE_NAME, source });

@@ -16,6 +16,8 @@ export const basePolicy: RunPolicy = {
   idleCheckpointMs: 15 * 60_000,
   leaseSlackMs: 30_000,
   transcriptConcurrency: 4,
+  // The tests of the settle margin (pipeline-server-clock.test.ts) set their own; the others keep windows ending at "now".
+  settleSeconds: 0,
 };
 
 export class FakeTime {

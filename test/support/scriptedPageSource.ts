@@ -10,6 +10,8 @@ export interface ScriptedOptions {
   cap?: number;
   /** Called before each page is served; may throw to inject a failure. */
   beforePage?: (request: { query: QuerySpec; sequence: number; cursor: string | undefined }) => void;
+  /** The server's clock, in whole seconds: sent with every page as its HTTP Date would be. Absent: pages carry no Date. */
+  serverNow?: () => number;
 }
 
 export class ScriptedPageSource implements PageSource {
@@ -36,7 +38,8 @@ export class ScriptedPageSource implements PageSource {
       const records = matched.slice(offset, offset + this.options.pageSize);
       const nextOffset = offset + records.length;
       const nextCursor = nextOffset < matched.length ? String(nextOffset) : undefined;
-      yield { records, queryId, cursor, nextCursor, sequence, byteLength: JSON.stringify(records).length, fetchMs: 1 };
+      const serverTime = this.options.serverNow?.();
+      yield { records, queryId, cursor, nextCursor, sequence, byteLength: JSON.stringify(records).length, fetchMs: 1, ...(serverTime === undefined ? {} : { serverTime }) };
       if (!nextCursor) return;
       cursor = nextCursor;
       sequence += 1;

@@ -107,4 +107,27 @@ describe('telemetry', () => {
     const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
     expect(emf).toEqual([expect.objectContaining({ collection: 'events', RunFailures: 1, LagSeconds: 3600 })]);
   });
+
+  it('publishes the server clock offset per source, signed, once it is 3 s or more either way', () => {
+    const behind = run({ serverClock: { offsetSeconds: -90, observedAtMs: NOW_MS } });
+    const inStep = run({ key: { source: 'beta', collection: 'events' }, serverClock: { offsetSeconds: 2, observedAtMs: NOW_MS } });
+
+    reportInvocation(createLogger(), createMetrics(), { runs: [behind, inStep, run({ key: { source: 'acme', collection: 'tags' } })], continuations: 0, failures: [] }, options);
+
+    const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ source: 'acme', ClockOffsetSeconds: -90 });
+    expect(emf[0]).not.toHaveProperty('collection');
+    const summary = JSON.parse(lines.find((line) => line.includes('tick done'))!);
+    expect(summary.runs ?? []).toEqual([]);
+  });
+
+  it('measures lag on the server clock: a watermark 90 s behind a server 90 s behind us is no lag', () => {
+    const failed = run({ status: 'failed', watermark: NOW_MS / 1000 - 90 - 30, serverClock: { offsetSeconds: -90, observedAtMs: NOW_MS }, error: { code: 'X', message: 'boom' } });
+
+    reportInvocation(createLogger(), createMetrics(), { runs: [failed], continuations: 0, failures: [] }, options);
+
+    const summary = JSON.parse(lines.find((line) => line.includes('tick done'))!);
+    expect(summary.runs[0]).toMatchObject({ lagSeconds: 30, clockOffsetSeconds: -90 });
+  });
 });

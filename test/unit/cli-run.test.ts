@@ -248,3 +248,53 @@ describe('runStream: stopping', () => {
     expect(await runStream(plan(), deps({ read, sink: recordingSink(), signal: stop.signal }))).toBe('stopped');
   });
 });
+
+describe('runStream: --watch on the server clock', () => {
+  /** A reader whose server runs `offset` seconds from our clock and stamps a record `late` 10 s after the first poll. */
+  function serverReader(offset: number, now: () => number) {
+    const windows: QueryWindow[] = [];
+    const stamped: Array<{ id: string; at: number }> = [];
+    const read: WindowReader = async function* (window) {
+      windows.push(window);
+      const records = stamped.filter((r) => r.at >= window.start && r.at < window.end).map((r) => record(r.id));
+      yield { records, page: { serverTime: now() + offset } };
+    };
+    return { read, windows, stamped };
+  }
+
+  it.each([
+    ['90 s behind', -90],
+    ['150 s behind', -150],
+    ['150 s ahead', 150],
+  ])('writes a record a server %s creates 10 s after a poll, and tiles windows on its clock', async (_, offset) => {
+    const stop = new AbortController();
+    const sink = recordingSink();
+    let clock = 2000;
+    const server = serverReader(offset, () => clock);
+
+    await runStream(
+      plan({ watch: true }),
+      deps({
+        read: server.read,
+        sink,
+        signal: stop.signal,
+        settleSeconds: 10,
+        nowSeconds: () => clock,
+        sleep: async () => {
+          if (clock === 2000) server.stamped.push({ id: 'late', at: clock + 10 + offset });
+          clock += 60;
+          if (clock > 2000 + 60 * 10) stop.abort();
+        },
+      }),
+    );
+
+    const written = sink.events.flatMap((event) => (event.kind === 'records' ? event.ids : []));
+    expect(written).toEqual(['late']);
+    const complete = sink.events.flatMap((event) => (event.kind === 'complete' ? [event.window] : []));
+    // Tiled without gaps, each ending the settle margin before the server's Date.
+    for (let i = 1; i < complete.length; i++) expect(complete[i]!.start).toBe(complete[i - 1]!.end);
+    expect(complete.at(-1)!.end).toBe(clock - 60 + offset - 10);
+    // In step with the server after the first poll: the end asked for is the end covered.
+    expect(server.windows.slice(1)).toEqual(complete.slice(1));
+  });
+});

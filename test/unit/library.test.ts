@@ -35,6 +35,31 @@ function world(source: PageSource, options: { onSleep?: (count: number) => void 
 const events = (from: number, count: number, step = 10) => makeRecords(count, { from, step, prefix: 'e' });
 
 describe('stream(config)', () => {
+  it('with watch, delivers a record a server 90 s behind creates 10 s after a poll (windows on the server clock)', async () => {
+    // Prepare: the server's clock (its Date and its stamps) runs 90 s behind ours.
+    const stop = new AbortController();
+    const records = events(T0 - 100, 3);
+    let serverNow = () => T0 - 90;
+    const source = new ScriptedPageSource(() => records, { pageSize: 5, serverNow: () => serverNow() });
+    const { deps } = world(source, {
+      onSleep: (count) => {
+        if (count === 1) records.push({ _id: 'late', created_at: serverNow() + 10, updated_at: serverNow() + 10 });
+        if (count === 10) stop.abort();
+      },
+    });
+    serverNow = () => Math.floor(deps.clock() / 1000) - 90;
+    const seen: string[] = [];
+
+    // Act
+    await runLibraryStream(
+      { credentials, params: { collection: 'events', start_time: T0 - 100 }, callback: (record) => void seen.push(record._id), watch: true, signal: stop.signal },
+      { ...deps, settleSeconds: 10 },
+    );
+
+    // Assess
+    expect(seen).toContain('late');
+  });
+
   it('awaits the callback for each record, in order, one at a time, then calls onComplete once', async () => {
     // Prepare
     const source = new ScriptedPageSource(() => events(T0 - 1000, 25), { pageSize: 10 });

@@ -27,6 +27,8 @@ export interface MonitoringProps {
   deadLetterQueues: { continuations: sqs.IQueue; schedule: sqs.IQueue };
   collections: readonly MonitoredCollection[];
   lagThresholdSeconds: number;
+  /** |ConveYour's clock − the function's| above which a source alarms: half of OVERLAP_SECONDS. */
+  clockOffsetThresholdSeconds: number;
   /** Seconds between two ticks: the tick heartbeat alarm waits for a few missed ones. */
   scheduleIntervalSeconds: number;
   alarmEmail?: string;
@@ -37,9 +39,10 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Per collection: a lag alarm and a failed-runs alarm, 2 × $0.10 a month (standard alarms,
- * us-east-1 prices), i.e. $1.80 a month for a source with all nine collections, plus $0.10 for
- * the source's coverage-gap alarm. Their metrics
- * cost only in the hours they are published, which is only while a collection needs attention.
+ * us-east-1 prices), i.e. $1.80 a month for a source with all nine collections; per source a
+ * clock-offset alarm on two statistics of one metric, $0.20, and the coverage-gap alarm, $0.10.
+ * Their metrics cost only in the hours they are published, which is only while a collection (or
+ * a source's clock) needs attention.
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -154,9 +157,22 @@ export class Monitoring extends Construct {
       });
     }
 
-    // One per source, not per collection: a gap wants a person whichever collection it is in,
-    // and the status and npm run gaps name it. Published only while a gap is open.
-    for (const source of new Set(props.collections.map(({ source }) => source))) {
+    const sourceNames = [...new Set(props.collections.map(({ source }) => source))];
+    for (const source of sourceNames) {
+      // Windows follow the server's clock, so an offset loses nothing by itself; one past half the
+      // overlap means a clock that the overlap's guard against clock steps no longer covers twice.
+      this.add(`ClockOffset-${source}`, {
+        alarmDescription: `${source}: ConveYour's clock (the HTTP Date of its responses) is more than ${props.clockOffsetThresholdSeconds} s (half of OVERLAP_SECONDS) from the function's in 2 of the last 3 five-minute periods. Windows follow the server's clock, so nothing is lost by the offset itself; a clock that far off may step back, which only the overlap covers. npm run status shows the offset.`,
+        metric: clockOffsetMagnitude(source),
+        threshold: props.clockOffsetThresholdSeconds,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Published only from 3 s either way (telemetry.ts): no data is clocks in step.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      // One per source, not per collection: a gap wants a person whichever collection it is in,
+      // and the status and npm run gaps name it. Published only while a gap is open.
       this.add(`CoverageGaps-${source}`, {
         alarmDescription: `${source}: a second returned the API's cap of records, so records of it may be missing from the landing zone. It stays open until acknowledged: npm run gaps -- list names it (README: Coverage gaps).`,
         metric: sourceMetric(MetricName.CoverageGapsOpen, source, 'Maximum', { labelled: false }),
@@ -197,6 +213,17 @@ export class Monitoring extends Construct {
         left: perSource(MetricName.Retries, 'Sum'),
         right: perSource(MetricName.CoverageGapsOpen, 'Maximum'),
         width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "ConveYour's clock minus the function's, per source, when 3 s or more either way (seconds)",
+        left: perSource(MetricName.ClockOffsetSeconds, 'Average'),
+        leftAnnotations: [
+          { value: props.clockOffsetThresholdSeconds, label: 'alarm threshold' },
+          { value: -props.clockOffsetThresholdSeconds, label: 'alarm threshold' },
+        ],
+        width: 24,
       }),
     );
     // Per-collection records, files and bytes are in each invocation's summary line rather than
@@ -256,6 +283,17 @@ export function collectionMetric(
     period: FIVE_MINUTES,
     // A label turns an alarm's metric into a metric-math query; only graphs need one.
     ...(labelled ? { label: `${source}/${collection}` } : {}),
+  });
+}
+
+/** |ClockOffsetSeconds| of a source: the offset is signed, the alarm is on its size either way. */
+function clockOffsetMagnitude(source: string): cloudwatch.MathExpression {
+  const metric = (statistic: string) =>
+    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.ClockOffsetSeconds, dimensionsMap: sourceDimensions(source), statistic, period: FIVE_MINUTES });
+  return new cloudwatch.MathExpression({
+    expression: 'MAX([ABS(ahead), ABS(behind)])',
+    usingMetrics: { ahead: metric('Maximum'), behind: metric('Minimum') },
+    period: FIVE_MINUTES,
   });
 }
 

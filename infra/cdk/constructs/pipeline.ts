@@ -20,7 +20,7 @@ import { acknowledge, arnInFinding } from './acknowledge.js';
 import type { LandingZone } from './landingZone.js';
 import { PipelineFunction } from './pipelineFunction.js';
 import type { SourceCredentials } from './sourceCredentials.js';
-import { DEFAULT_MAX_HOPS } from '../../../functions/config/limits.js';
+import { DEFAULT_MAX_HOPS, DEFAULT_OVERLAP_SECONDS } from '../../../functions/config/limits.js';
 
 /**
  * The tick pages each collection only while the minute lasts and hands longer work to the
@@ -93,6 +93,8 @@ export class Pipeline extends Construct {
       CHECKPOINT_TABLE: table.tableName,
       CONTINUATION_QUEUE_URL: this.queue.queueUrl,
       MAX_HOPS: String(MAX_HOPS),
+      // Stated, not defaulted: the clock-offset alarm (monitoring.ts) fires at half of it.
+      OVERLAP_SECONDS: String(DEFAULT_OVERLAP_SECONDS),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
     };
