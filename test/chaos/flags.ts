@@ -3,12 +3,12 @@ import { randomInt } from 'node:crypto';
 import { PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { parseSimulatorModes, SIMULATOR_MODE_FLAGS, SIMULATOR_MODES_USAGE, type SimulatorModes } from './simulatorModes.js';
 
-export const CHAOS_USAGE = `usage: npm run test:chaos -- [--seed=N] [--duration=SECONDS] [--max-duration=SECONDS] [--versions=N] [--profile=standard|quick] [--json | --markdown]
+export const CHAOS_USAGE = `usage: npm run test:chaos -- [--seed=N] [--duration=SECONDS] [--max-duration=SECONDS] [--versions=N] [--profile=standard|quick|calm] [--json | --markdown]
   --seed         seed of every random choice (default: a random one, printed first)
   --duration     seconds of chaos before the pipeline settles (default 180; runs on until every fault kind was met)
   --max-duration ... but no longer than this (default 3 x duration + 30)
   --versions     records in the simulated account at the start (default 100000)
-  --profile      fault rates: standard (default) or quick, the short run's in npm test (test/chaos/profiles.ts)
+  --profile      fault rates: standard (default), quick (the short run's in npm test) or calm (no fault at all, for the duplicate ratio of plain tailing) (test/chaos/profiles.ts)
   --json         print the report as JSON
   --markdown     print the figures table of RELIABILITY.md
 ${SIMULATOR_MODES_USAGE}`;

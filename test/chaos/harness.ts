@@ -286,7 +286,8 @@ class ChaosRun {
 
   private pickEpisode(round: number): Episode {
     // Each episode once first, in a seeded order; then at random.
-    if (round === 1) this.firstEpisodes = this.rng.sample(EPISODES, EPISODES.length);
+    // An episode the profile never draws is not forced either (the calm profile has none).
+    if (round === 1) this.firstEpisodes = this.rng.sample(EPISODES, EPISODES.length).filter((episode) => episode === 'tick' || this.profile.episodes[episode] > 0);
     const first = this.firstEpisodes[round - 1];
     if (first) return first;
     let draw = this.rng.next();
@@ -475,14 +476,17 @@ class ChaosRun {
         .filter(([kind, rate]) => rate > 0 && simFaults[kind as FaultKind] === 0)
         .map(([kind]) => `conveyour ${kind}`),
       ...AWS_FAULT_KINDS.filter((kind) => (this.profile.aws[kind] ?? 0) > 0 && world.aws.injected.get(kind) === 0),
-      ...CRASH_POINTS.filter((point) => this.crashes.get(point) === 0).map((point) => `crash ${point}`),
-      ...(this.redeliveries() === 0 ? ['sqs redelivery after the visibility timeout'] : []),
-      ...(this.episodes.get('concurrent ticks') === 0 ? ['concurrent ticks'] : []),
-      ...(this.zombiesFrozen === 0 ? ['zombie'] : []),
-      ...(world.aws.conditionalConflicts === 0 ? ['conditional-check conflict'] : []),
+      // Only what the profile injects is demanded: the calm profile demands nothing.
+      ...CRASH_POINTS.filter((point) => this.profile.crash > 0 && this.crashes.get(point) === 0).map((point) => `crash ${point}`),
+      ...(this.profile.redelivery > 0 && this.redeliveries() === 0 ? ['sqs redelivery after the visibility timeout'] : []),
+      ...(this.profile.episodes['concurrent ticks'] > 0 && this.episodes.get('concurrent ticks') === 0 ? ['concurrent ticks'] : []),
+      ...(this.profile.episodes.zombie > 0 && this.zombiesFrozen === 0 ? ['zombie'] : []),
+      ...((this.profile.episodes['concurrent ticks'] > 0 || this.profile.episodes.zombie > 0) && world.aws.conditionalConflicts === 0 ? ['conditional-check conflict'] : []),
       ...(this.profile.blackout > 0 && this.blackoutStats().held === 0 ? ['conveyour hang past the deadline'] : []),
       ...(this.profile.blackout > 0 && this.stoppedByDeadline === 0 ? ['conveyour request stopped by the deadline'] : []),
-      ...(['not yet set', 'denied'] as const).filter((state) => this.secretFailures.get(state) === 0).map((state) => `secret ${state}`),
+      ...(['not yet set', 'denied'] as const)
+        .filter((state) => (state === 'denied' ? this.profile.secretDenied : this.profile.secretUnsetRounds) > 0 && this.secretFailures.get(state) === 0)
+        .map((state) => `secret ${state}`),
       ...(this.world.aws.injected.get('sqs SendMessage failed (every retry)') > 0 && this.ticksWithAFailedSend === 0 ? ['a tick with a failed continuation send'] : []),
     ];
   }

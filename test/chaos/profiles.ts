@@ -3,7 +3,9 @@
  * kind occurs many times, rare enough that the pipeline makes progress between them. `quick`
  * is the seeded short run inside `npm test`: the rare kinds (those that need a next page, a
  * continuation, a queue send) are raised so each occurs within seconds, and the slow ones
- * (a Retry-After or an SDK throttling backoff costs real time) are kept low.
+ * (a Retry-After or an SDK throttling backoff costs real time) are kept low. `calm` injects
+ * nothing at all: the same world and checks with no fault, crash or episode, for the duplicate
+ * ratio of plain tailing beside the faulted runs'.
  */
 import type { FaultKind } from '../../infra/local/simulator/index.js';
 import type { AwsFaultRates } from './awsFaults.js';
@@ -83,6 +85,19 @@ export const FAULT_PROFILES = {
     episodes: { 'concurrent ticks': 0.12, zombie: 0.12, 'short budget': 0.35 },
     pageSize: 50,
     eager: true,
+  },
+  calm: {
+    conveyour: {},
+    aws: {},
+    redelivery: 0,
+    crash: 0,
+    blackout: 0,
+    secretUnsetRounds: 0,
+    secretDenied: 0,
+    coldStart: 0,
+    episodes: { 'concurrent ticks': 0, zombie: 0, 'short budget': 0 },
+    pageSize: 100,
+    eager: false,
   },
 } as const satisfies Record<string, FaultProfile>;
 
